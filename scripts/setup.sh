@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs everything Zeroplay needs that is missing on a fresh Debian 12 machine:
+#   - Debian packages: compilers' libraries (Boost.Interprocess, ZeroMQ + cppzmq, yaml-cpp,
+#     Catch2, spdlog, CLI11, zstd, xxhash), ninja, matplotlib (for `zeroplay plot`);
+#   - LibTorch, from PyPI's `torch` wheel, into a virtual environment that is reused between
+#     runs ($ZEROPLAY_CACHE, default ~/.cache/zeroplay), so CI on the same machine does not
+#     download it again.
+# Idempotent: each step is skipped when its result is already present. Prints what it does.
+set -euo pipefail
+
+TORCH_VERSION="${ZEROPLAY_TORCH_VERSION:-2.11.0}"
+CACHE="${ZEROPLAY_CACHE:-$HOME/.cache/zeroplay}"
+VENV="$CACHE/venv"
+
+DEBS=(build-essential cmake ninja-build pkg-config libboost-dev libzmq3-dev cppzmq-dev
+      libyaml-cpp-dev catch2 libspdlog-dev libfmt-dev libcli11-dev libzstd-dev libxxhash-dev
+      python3-matplotlib)
+
+missing=()
+for p in "${DEBS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "[setup] installing Debian packages: ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+else
+  echo "[setup] Debian packages: all present"
+fi
+
+if [ ! -x "$VENV/bin/python" ]; then
+  echo "[setup] creating virtual environment $VENV"
+  mkdir -p "$CACHE"
+  python3 -m venv "$VENV"
+fi
+if ! "$VENV/bin/python" -c "import torch, sys; sys.exit(0 if torch.__version__.startswith('$TORCH_VERSION') else 1)" 2>/dev/null; then
+  echo "[setup] installing torch==$TORCH_VERSION from PyPI into $VENV (first time only; large download)"
+  "$VENV/bin/pip" install -q --cache-dir "$CACHE/pip" "torch==$TORCH_VERSION"
+else
+  echo "[setup] torch $TORCH_VERSION: present in $VENV"
+fi
+echo "[setup] done"

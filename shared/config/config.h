@@ -1,0 +1,1 @@
+// PLACEHOLDER: the config helper replaces this file with the real schema.

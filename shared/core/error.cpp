@@ -1,0 +1,14 @@
+#include "shared/core/error.h"
+
+#include <cstring>
+
+namespace zp::detail {
+
+void check_failed(const char* file, int line, const std::string& what) {
+  const char* base = std::strrchr(file, '/');
+  std::ostringstream os;
+  os << "check failed at " << (base ? base + 1 : file) << ":" << line << ": " << what;
+  throw CheckError(os.str());
+}
+
+}  // namespace zp::detail
