@@ -24,7 +24,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "[setup] installing Debian packages: ${missing[*]}"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" > /tmp/zeroplay-apt.log 2>&1 || { cat /tmp/zeroplay-apt.log; exit 1; }
 else
   echo "[setup] Debian packages: all present"
 fi

@@ -9,5 +9,14 @@ namespace zp::cli {
 
 void add_config_command(CLI::App& app);
 void add_solve_command(CLI::App& app);
+void add_inspect_command(CLI::App& app);
+// Hidden role subcommands the supervisor spawns (writer, actor, learner): cmd_roles.cpp.
+void add_role_commands(CLI::App& app);
+void add_bench_command(CLI::App& app);
+// Registers `inference` on the `bench` parent (cmd_bench_inference.cpp).
+void add_bench_inference(CLI::App& bench);
+void add_selfplay_command(CLI::App& app);
+void add_play_command(CLI::App& app);
+void add_train_command(CLI::App& app);
 
 }  // namespace zp::cli

@@ -17,6 +17,12 @@ int main(int argc, char** argv) {
   app.set_help_all_flag("--help-all", "Print help for all subcommands");
   zp::cli::add_config_command(app);
   zp::cli::add_solve_command(app);
+  zp::cli::add_inspect_command(app);
+  zp::cli::add_role_commands(app);
+  zp::cli::add_bench_command(app);
+  zp::cli::add_selfplay_command(app);
+  zp::cli::add_play_command(app);
+  zp::cli::add_train_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

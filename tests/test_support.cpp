@@ -10,6 +10,8 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "shared/model/device.h"
+
 namespace zp::test {
 
 std::string source_dir() { return ZP_SOURCE_DIR; }
@@ -51,8 +53,75 @@ TempDir::~TempDir() {
 }  // namespace zp::test
 
 namespace zp::test {
-bool cuda_device_available() {
-  // A device is usable when the driver lists at least one GPU.
-  return std::system("nvidia-smi -L > /dev/null 2>&1") == 0;
+// Asks torch (through the model library), not nvidia-smi: a device counts only if torch can
+// really use it (driver, runtime and the wheel's CUDA version all agree).
+bool cuda_device_available() { return model::cuda_available(); }
+}  // namespace zp::test
+
+#include <csignal>
+#include <chrono>
+#include <fcntl.h>
+#include <thread>
+
+namespace zp::test {
+
+ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::string& output_path) {
+  pid_ = fork();
+  if (pid_ < 0) throw std::runtime_error("fork failed");
+  if (pid_ == 0) {
+    const int fd = open(output_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (fd >= 0) {
+      dup2(fd, 1);
+      dup2(fd, 2);
+    }
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execv(args[0], args.data());
+    _exit(127);
+  }
 }
+
+ChildProcess::~ChildProcess() {
+  if (running()) {
+    ::kill(pid_, SIGKILL);
+    wait(10);
+  }
+}
+
+void ChildProcess::signal(int sig) {
+  if (pid_ > 0) ::kill(pid_, sig);
+}
+
+bool ChildProcess::running() {
+  if (exit_code_ >= 0) return false;
+  int status;
+  const pid_t r = waitpid(pid_, &status, WNOHANG);
+  if (r == pid_) {
+    exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return false;
+  }
+  return r == 0;
+}
+
+int ChildProcess::wait(double timeout_s) {
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
+  while (running()) {
+    if (std::chrono::steady_clock::now() > deadline) return -1;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return exit_code_;
+}
+
+bool wait_until(const std::function<bool()>& cond, double timeout_s) {
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (cond()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return cond();
+}
+
 }  // namespace zp::test

@@ -2,7 +2,9 @@
 // shared data, running a command and capturing its output, temporary directories.
 #pragma once
 
+#include <functional>
 #include <string>
+#include <vector>
 
 namespace zp::test {
 
@@ -31,6 +33,28 @@ class TempDir {
  private:
   std::string path_;
 };
+
+// A child process started with fork + exec, its stdout and stderr going to `output_path`.
+// Killed with SIGKILL when the object dies while it still runs.
+class ChildProcess {
+ public:
+  ChildProcess(const std::vector<std::string>& argv, const std::string& output_path);
+  ~ChildProcess();
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+  int pid() const { return pid_; }
+  void signal(int sig);
+  // Waits up to `timeout_s`; returns the exit code (128 + signal if killed), or -1 on timeout.
+  int wait(double timeout_s);
+  bool running();
+
+ private:
+  int pid_ = -1;
+  int exit_code_ = -1;
+};
+
+// Polls `cond` every 100 ms for up to `timeout_s`; returns whether it became true.
+bool wait_until(const std::function<bool()>& cond, double timeout_s);
 
 // Whether a CUDA device can be used (false on machines without one).
 bool cuda_device_available();

@@ -1,0 +1,327 @@
+#include "learner/learner.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "learner/learner_state.h"
+#include "learner/replay.h"
+#include "learner/shard_watcher.h"
+#include "shared/config/config.h"
+#include "shared/core/clock.h"
+#include "shared/core/error.h"
+#include "shared/core/log.h"
+#include "shared/core/rng.h"
+#include "shared/core/signals.h"
+#include "shared/game/registry.h"
+#include "shared/ipc/model_store.h"
+#include "shared/ipc/run_context.h"
+#include "shared/ipc/stats.h"
+#include "shared/model/checkpoint.h"
+#include "shared/model/trainer.h"
+
+namespace zp::learner {
+
+namespace {
+
+constexpr double kPollIntervalS = 0.5;   // how often the shard directory is listed
+constexpr double kLogIntervalS = 10.0;   // progress line period
+constexpr int kIdleSleepMs = 50;         // sleep while waiting for data (heartbeats continue)
+constexpr size_t kShardsPerPoll = 4;     // bounded work per poll, so heartbeats keep flowing
+constexpr int kKeepModelFiles = 5;       // model-<v>.zpck files kept on disk
+constexpr int kSlot = ipc::kLearnerSlot;
+
+class Learner {
+ public:
+  explicit Learner(ipc::RunContext ctx);
+  int run();
+
+ private:
+  void beat() { stats_->heartbeat(kSlot); }
+  std::unique_ptr<model::Trainer> make_trainer() const;
+  void resume_or_start();
+  void refill_window();
+  void poll_shards();
+  bool over_budget() const;
+  void train_one();
+  void publish();
+  void save_state();
+  void finish();
+  void update_stats();
+  void log_progress();
+
+  const ipc::RunContext ctx_;
+  const config::Config& cfg_;
+  const std::string ck_dir_;
+  const int batch_;
+  const int publish_every_;
+  const int64_t max_steps_;
+  const uint64_t seed_;
+  std::shared_ptr<const game::Game> game_;
+  std::unique_ptr<ipc::Stats> stats_;
+  std::unique_ptr<ipc::ModelStore> store_;
+  std::unique_ptr<model::Trainer> trainer_;
+  ReplayWindow window_;
+  ShardWatcher watcher_;
+  int min_positions_;
+  Rng rng_;
+  std::vector<float> obs_, policy_, value_;  // one minibatch, reused every step
+
+  LearnerState state_;         // counters saved with each checkpoint (learner_state.h)
+  int64_t published_step_ = -1;  // trainer step of the last publication or resume
+  model::TrainStats last_;     // losses of the last step
+  double next_poll_s_ = 0.0, next_log_s_ = 0.0;
+  int64_t log_step_ = 0;       // step at the previous progress line
+  double log_time_s_ = 0.0;
+};
+
+uint64_t learner_seed(const config::Config& cfg) {
+  // A fixed actors.seed makes test runs reproducible; otherwise seed from the clock.
+  return cfg.actors.seed != 0 ? cfg.actors.seed ^ 0x6c6561726e6572ULL
+                              : static_cast<uint64_t>(now_ns());
+}
+
+Learner::Learner(ipc::RunContext ctx)
+    : ctx_(std::move(ctx)),
+      cfg_(ctx_.config),
+      ck_dir_(ctx_.checkpoints_dir()),
+      batch_(cfg_.learner.batch_size),
+      publish_every_(std::max(1, cfg_.learner.publish_every_steps)),
+      max_steps_(cfg_.train.max_steps),
+      seed_(learner_seed(cfg_)),
+      game_(game::make_game(cfg_.game.name, {cfg_.game.board_size})),
+      stats_(ipc::Stats::open(ctx_.names.stats)),
+      store_(ipc::ModelStore::open(ctx_.names.models)),
+      trainer_(make_trainer()),
+      window_(*game_, cfg_.learner.window_positions),
+      watcher_(ctx_.shards_dir(), *game_),
+      min_positions_(std::min(cfg_.learner.min_positions, cfg_.learner.window_positions)),
+      rng_(seed_),
+      obs_(static_cast<size_t>(batch_) * game_->observation_shape().size()),
+      policy_(static_cast<size_t>(batch_) * game_->num_actions()),
+      value_(static_cast<size_t>(batch_)) {
+  stats_->set(kSlot, ipc::kPid, static_cast<int64_t>(::getpid()));
+  beat();
+  if (cfg_.learner.min_positions > cfg_.learner.window_positions)
+    spdlog::warn("learner.min_positions {} exceeds learner.window_positions {}; waiting for {}",
+                 cfg_.learner.min_positions, cfg_.learner.window_positions, min_positions_);
+}
+
+std::unique_ptr<model::Trainer> Learner::make_trainer() const {
+  return std::make_unique<model::Trainer>(*game_, cfg_.model, cfg_.learner, max_steps_, seed_);
+}
+
+void Learner::resume_or_start() {
+  std::filesystem::create_directories(ck_dir_);
+  bool resumed = false;
+  if (std::filesystem::exists(training_state_path(ck_dir_))) {
+    try {
+      const LearnerState saved = load_learner_state(ck_dir_);
+      trainer_->load_training_state(training_state_path(ck_dir_));
+      if (saved.step != trainer_->step())
+        spdlog::warn("learner_state says step {}, training state step {}; using the latter",
+                     saved.step, trainer_->step());
+      state_ = saved;
+      state_.step = trainer_->step();
+      resumed = true;
+    } catch (const Error& e) {
+      // Both files are written atomically, so this takes outside damage. The model files
+      // stay on disk; training restarts from a fresh network but versions keep increasing.
+      spdlog::error("cannot resume from {}: {}; starting from a fresh network", ck_dir_,
+                    e.what());
+      trainer_ = make_trainer();
+      state_ = LearnerState{};
+    }
+  }
+  // The store (it outlives learner restarts) or the disk may hold newer versions than the
+  // saved state, e.g. after a failed resume: versions never go back.
+  state_.version = std::max({state_.version, store_->latest_version(),
+                             resumed ? int64_t{0} : highest_model_version(ck_dir_)});
+  stats_->set(kSlot, ipc::kModelVersion, state_.version);
+  if (resumed) {
+    spdlog::info("resuming from step {} (model version {}, {} samples trained on {} positions, "
+                 "last shard '{}')", trainer_->step(), state_.version, state_.samples_trained,
+                 state_.positions_ingested, state_.last_shard);
+    refill_window();
+    published_step_ = trainer_->step();
+    if (store_->latest_version() < state_.version) {
+      // A fresh store (the run was restarted): put the resumed weights back under the same
+      // version so actors can start; they equal checkpoints/model-<version>.zpck.
+      store_->publish_latest(state_.version, trainer_->checkpoint_bytes(state_.version));
+      spdlog::info("republished model version {} into the store", state_.version);
+    }
+  } else {
+    spdlog::info("starting from a fresh network");
+    publish();  // version 1 (or the store's next): the random initial weights
+  }
+}
+
+void Learner::refill_window() {
+  // Shards up to last_shard were trained on before; read the newest of them until the
+  // window is full, and only mark the older ones handled. They do not count toward the
+  // sample budget again.
+  if (state_.last_shard.empty()) return;
+  std::vector<std::string> old;
+  for (const std::string& name : watcher_.list())
+    if (name <= state_.last_shard) old.push_back(name);
+  std::vector<IngestedShard> got;
+  uint64_t have = 0;
+  for (auto it = old.rbegin(); it != old.rend(); ++it) {
+    if (have >= static_cast<uint64_t>(window_.capacity()) || stop_requested()) {
+      watcher_.mark_handled(*it);
+      continue;
+    }
+    beat();
+    if (auto shard = watcher_.read(*it)) {
+      have += shard->positions;
+      got.push_back(std::move(*shard));
+    }
+  }
+  for (auto it = got.rbegin(); it != got.rend(); ++it)
+    for (const data::GameRecord& r : it->records) window_.add_record(r);
+  spdlog::info("refilled the window with {} positions from {} shards", window_.size(),
+               got.size());
+  update_stats();
+}
+
+void Learner::poll_shards() {
+  const std::vector<IngestedShard> shards = watcher_.poll(kShardsPerPoll);
+  for (const IngestedShard& shard : shards) {
+    for (const data::GameRecord& r : shard.records) window_.add_record(r);
+    state_.positions_ingested += static_cast<int64_t>(shard.positions);
+    state_.last_shard = std::max(state_.last_shard, shard.name);
+    spdlog::debug("ingested {}: {} games, {} positions", shard.name, shard.records.size(),
+                  shard.positions);
+  }
+  // A full batch means more may be waiting: look again at once instead of after the interval.
+  next_poll_s_ = now_s() + (shards.size() == kShardsPerPoll ? 0.0 : kPollIntervalS);
+  update_stats();
+}
+
+bool Learner::over_budget() const {
+  const double budget = cfg_.learner.sample_reuse * static_cast<double>(state_.positions_ingested);
+  return static_cast<double>(state_.samples_trained + batch_) > budget;
+}
+
+void Learner::train_one() {
+  window_.sample(batch_, rng_, obs_.data(), policy_.data(), value_.data());
+  last_ = trainer_->train_step(obs_.data(), policy_.data(), value_.data(), batch_);
+  state_.samples_trained += batch_;
+  state_.step = trainer_->step();
+  update_stats();
+  if (state_.step % publish_every_ == 0) publish();
+}
+
+void Learner::publish() {
+  const int64_t version = state_.version + 1;
+  const std::string bytes = trainer_->checkpoint_bytes(version);
+  // Disk first, store last (see learner_state.h): the store never runs ahead of the disk.
+  model::write_file_atomic(ck_dir_ + "/" + model_file_name(version), bytes);
+  state_.version = version;
+  save_state();
+  write_latest(ck_dir_, version);
+  store_->publish_latest(version, bytes);
+  published_step_ = trainer_->step();
+  stats_->set(kSlot, ipc::kModelVersion, version);
+  prune_model_files(ck_dir_, kKeepModelFiles);
+  spdlog::info("published model version {} at step {} ({} bytes)", version, published_step_,
+               bytes.size());
+}
+
+void Learner::save_state() {
+  state_.step = trainer_->step();
+  trainer_->save_training_state(training_state_path(ck_dir_));
+  save_learner_state(ck_dir_, state_);
+}
+
+void Learner::finish() {
+  if (trainer_->step() != published_step_) {
+    publish();
+  } else {
+    // Same weights as the last publication; the counters (last shard, positions) may have
+    // moved on since, so they are saved again.
+    save_learner_state(ck_dir_, state_);
+  }
+  log_progress();
+}
+
+void Learner::update_stats() {
+  stats_->set(kSlot, ipc::kTrainSteps, trainer_->step());
+  stats_->set(kSlot, ipc::kSamplesTrained, state_.samples_trained);
+  stats_->set(kSlot, ipc::kPositionsIngested, state_.positions_ingested);
+  stats_->set(kSlot, ipc::kWindowPositions, window_.size());
+  stats_->set(kSlot, ipc::kLossPolicyMicro, std::llround(last_.policy_loss * 1e6));
+  stats_->set(kSlot, ipc::kLossValueMicro, std::llround(last_.value_loss * 1e6));
+  stats_->set(kSlot, ipc::kShardsSkipped, watcher_.skipped());
+}
+
+void Learner::log_progress() {
+  const double now = now_s();
+  const double dt = now - log_time_s_;
+  const double rate = dt > 0 ? (trainer_->step() - log_step_) / dt : 0.0;
+  const double reuse = state_.positions_ingested > 0
+                           ? double(state_.samples_trained) / state_.positions_ingested
+                           : 0.0;
+  spdlog::info("step {} ({:.2f} steps/s), loss policy {:.4f} value {:.4f}, lr {:.4g}, window {} "
+               "positions, {:.2f} samples/position, version {}, shards skipped {}",
+               trainer_->step(), rate, last_.policy_loss, last_.value_loss,
+               trainer_->current_lr(), window_.size(), reuse, state_.version,
+               watcher_.skipped());
+  log_step_ = trainer_->step();
+  log_time_s_ = now;
+  next_log_s_ = now + kLogIntervalS;
+}
+
+int Learner::run() {
+  spdlog::info("learner for {} on {}, run {}", game_->name(), trainer_->device(),
+               ctx_.names.run_id);
+  resume_or_start();
+  log_step_ = trainer_->step();
+  log_time_s_ = now_s();
+  next_log_s_ = log_time_s_ + kLogIntervalS;
+  bool reached_max = false;
+  while (!stop_requested()) {
+    beat();
+    if (max_steps_ > 0 && trainer_->step() >= max_steps_) {
+      reached_max = true;
+      break;
+    }
+    if (now_s() >= next_poll_s_) poll_shards();
+    if (now_s() >= next_log_s_) log_progress();
+    if (window_.size() >= min_positions_ && !over_budget()) {
+      train_one();
+      continue;
+    }
+    // Waiting for data: not enough positions yet, or the sample budget is spent.
+    const int64_t t0 = now_ns();
+    const double until_poll = std::max(0.0, next_poll_s_ - now_s());
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(std::min<int64_t>(kIdleSleepMs, 1 + int64_t(until_poll * 1e3))));
+    stats_->add(kSlot, ipc::kLearnerWaitingNs, now_ns() - t0);
+  }
+  if (reached_max) spdlog::info("reached train.max_steps = {}", max_steps_);
+  else spdlog::info("stop requested at step {}", trainer_->step());
+  finish();
+  spdlog::info("learner done at step {}, model version {}", trainer_->step(), state_.version);
+  return 0;
+}
+
+}  // namespace
+
+int run_learner(const std::string& run_dir) {
+  ipc::RunContext ctx = ipc::load_run_context(run_dir);
+  init_logging("learner", ctx.log_path("learner"));
+  spdlog::info("learner starting, pid {}, run dir {}; resolved config:\n{}", ::getpid(), run_dir,
+               config::to_yaml(ctx.config));
+  install_stop_handlers();
+  Learner learner(std::move(ctx));
+  return learner.run();
+}
+
+}  // namespace zp::learner

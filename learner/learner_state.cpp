@@ -1,0 +1,109 @@
+#include "learner/learner_state.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <sstream>
+#include <utility>
+#include <vector>
+
+#include "shared/core/error.h"
+#include "shared/core/log.h"
+#include "shared/model/checkpoint.h"
+
+namespace zp::learner {
+
+namespace fs = std::filesystem;
+
+std::string training_state_path(const std::string& dir) { return dir + "/training_state.pt"; }
+std::string learner_state_path(const std::string& dir) { return dir + "/learner_state"; }
+std::string model_file_name(int64_t version) {
+  return "model-" + std::to_string(version) + ".zpck";
+}
+
+void save_learner_state(const std::string& dir, const LearnerState& s) {
+  std::ostringstream os;
+  os << "# zeroplay learner state, written with training_state.pt\n"
+     << "step " << s.step << "\n"
+     << "version " << s.version << "\n"
+     << "samples_trained " << s.samples_trained << "\n"
+     << "positions_ingested " << s.positions_ingested << "\n"
+     << "last_shard " << s.last_shard << "\n";
+  model::write_file_atomic(learner_state_path(dir), os.str());
+}
+
+LearnerState load_learner_state(const std::string& dir) {
+  const std::string path = learner_state_path(dir);
+  std::istringstream in(model::read_file_bytes(path));
+  LearnerState s;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    const size_t sp = line.find(' ');
+    const std::string key = line.substr(0, sp);
+    const std::string value = sp == std::string::npos ? "" : line.substr(sp + 1);
+    auto number = [&]() -> int64_t {
+      try {
+        size_t used = 0;
+        const long long v = std::stoll(value, &used);
+        if (used != value.size() || v < 0) throw std::invalid_argument(value);
+        return v;
+      } catch (const std::exception&) {
+        throw FormatError(path + ": " + key + ": bad value '" + value + "'");
+      }
+    };
+    if (key == "step") s.step = number();
+    else if (key == "version") s.version = number();
+    else if (key == "samples_trained") s.samples_trained = number();
+    else if (key == "positions_ingested") s.positions_ingested = number();
+    else if (key == "last_shard") s.last_shard = value;
+  }
+  return s;
+}
+
+void write_latest(const std::string& dir, int64_t version) {
+  model::write_file_atomic(dir + "/latest", model_file_name(version) + "\n");
+}
+
+namespace {
+
+// model-<v>.zpck files in `dir`, sorted by version.
+std::vector<std::pair<int64_t, fs::path>> model_files(const std::string& dir) {
+  std::vector<std::pair<int64_t, fs::path>> files;
+  std::error_code ec;
+  fs::directory_iterator it(dir, ec), end;
+  for (; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.rfind("model-", 0) != 0 || name.size() <= 11) continue;
+    if (name.compare(name.size() - 5, 5, ".zpck") != 0) continue;
+    const std::string digits = name.substr(6, name.size() - 11);
+    if (digits.empty() || digits.size() > 18 ||
+        digits.find_first_not_of("0123456789") != std::string::npos)
+      continue;
+    files.emplace_back(std::stoll(digits), it->path());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+}  // namespace
+
+int64_t highest_model_version(const std::string& dir) {
+  const auto files = model_files(dir);
+  return files.empty() ? 0 : files.back().first;
+}
+
+int prune_model_files(const std::string& dir, int keep) {
+  const auto files = model_files(dir);
+  int removed = 0;
+  std::error_code ec;
+  for (size_t i = 0; i + static_cast<size_t>(keep) < files.size(); ++i) {
+    if (fs::remove(files[i].second, ec)) {
+      ++removed;
+    } else if (ec) {
+      spdlog::warn("cannot remove old checkpoint {}: {}", files[i].second.string(), ec.message());
+    }
+  }
+  return removed;
+}
+
+}  // namespace zp::learner

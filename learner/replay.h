@@ -1,0 +1,72 @@
+// The learner's replay window: the most recent positions of the self-play games, stored as
+// ready-to-train examples so that building a minibatch is a few memcpy-sized loops.
+//
+// Layout: three ring buffers of `capacity` rows each, indexed by the same row:
+//   obs_    [capacity, planes * height * width]  Game::write_observation of the position
+//   policy_ [capacity, num_actions]              dense visit distribution, sums to 1
+//   value_  [capacity]                           game result for the player to move there
+// Rows are written at `next_ % capacity`, so once full the oldest position is overwritten
+// first. A game longer than the window keeps only its last `capacity` positions.
+//
+// Not thread-safe: owned by the learner's main thread. The buffers are allocated once in the
+// constructor; sample never allocates, add_record only builds one State per game.
+#pragma once
+
+#include <cstdint>
+#include <algorithm>
+#include <vector>
+
+#include "shared/core/rng.h"
+#include "shared/data/record.h"
+#include "shared/game/game.h"
+
+namespace zp::learner {
+
+class ReplayWindow {
+ public:
+  // `capacity` > 0 positions. `game` must outlive the window.
+  ReplayWindow(const game::Game& game, int capacity);
+
+  // Replays `record`'s moves from the initial position and appends one example per position
+  // (before each move). Precondition: the record was checked with data::validate_record for
+  // this game (legal moves, policy on legal moves, matching result); the window does not
+  // re-check legality.
+  // Policy target: the record's sparse distribution made dense and normalised to sum 1 (a
+  // position with no visit mass gets a one-hot on the move played). Value target: the result
+  // for player 0 when player 0 is to move, negated when player 1 is.
+  void add_record(const data::GameRecord& record);
+
+  // Positions currently held (<= capacity) and positions ever added (including those of a
+  // long game that were overwritten by the same game's later positions).
+  int size() const { return static_cast<int>(std::min<int64_t>(next_, capacity_)); }
+  int capacity() const { return capacity_; }
+  int64_t total_added() const { return next_; }
+
+  // Fills `batch` examples, each drawn uniformly from the window (with replacement) and
+  // mapped by a uniformly random symmetry of the game, the same one for its observation and
+  // its policy. Outputs, row-major: obs [batch, obs_size], policy [batch, num_actions],
+  // value [batch]. Precondition: size() > 0.
+  void sample(int batch, Rng& rng, float* obs, float* policy, float* value) const;
+
+  // Row `i` in insertion order among the positions held (0 = oldest), untransformed; for tests
+  // and tools. Precondition: 0 <= i < size().
+  const float* observation(int i) const { return &obs_[row(i) * obs_size_]; }
+  const float* policy(int i) const { return &policy_[row(i) * num_actions_]; }
+  float value(int i) const { return value_[row(i)]; }
+
+  int obs_size() const { return obs_size_; }
+  int num_actions() const { return num_actions_; }
+
+ private:
+  size_t row(int i) const;
+
+  const game::Game& game_;
+  const int capacity_;
+  const int obs_size_;
+  const int num_actions_;
+  const int num_symmetries_;
+  int64_t next_ = 0;  // positions ever added; the next row written is next_ % capacity_
+  std::vector<float> obs_, policy_, value_;
+};
+
+}  // namespace zp::learner

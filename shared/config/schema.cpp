@@ -1,0 +1,264 @@
+// The schema table: every config key, declared once. To add a key, add the member (with its
+// default) to config.h and one entry here; parsing, validation, to_yaml and --help-keys follow.
+#include "shared/config/schema.h"
+
+#include <cctype>
+#include <limits>
+#include <set>
+#include <utility>
+
+#include "shared/core/error.h"
+
+namespace zp::config::detail {
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+Limits range(double lo, double hi) {
+  Limits l;
+  l.lo = lo;
+  l.hi = hi;
+  return l;
+}
+Limits at_least(double lo) { return range(lo, kInf); }
+// lo < v <= hi.
+Limits above(double lo, double hi = kInf) {
+  Limits l = range(lo, hi);
+  l.lo_open = true;
+  return l;
+}
+Limits one_of(std::vector<std::string> choices) {
+  Limits l;
+  l.choices = std::move(choices);
+  return l;
+}
+Limits any() { return Limits{}; }
+
+// "auto", "cpu", "cuda" or "cuda:N".
+std::string check_device(const std::string& v) {
+  if (v == "auto" || v == "cpu" || v == "cuda") return "";
+  if (v.size() > 5 && v.compare(0, 5, "cuda:") == 0) {
+    bool digits = true;
+    for (size_t i = 5; i < v.size(); ++i) digits = digits && std::isdigit((unsigned char)v[i]);
+    if (digits) return "";
+  }
+  return "must be auto, cpu, cuda or cuda:N, got '" + v + "'";
+}
+
+// "" (the default ipc socket), ipc://PATH or tcp://HOST:PORT.
+std::string check_endpoint(const std::string& v) {
+  if (v.empty()) return "";
+  if (v.compare(0, 6, "ipc://") == 0 && v.size() > 6) return "";
+  if (v.compare(0, 6, "tcp://") == 0) {
+    const size_t colon = v.rfind(':');
+    if (colon > 6 && colon + 1 < v.size()) return "";
+  }
+  return "must be empty (a socket in the run directory), ipc://PATH or tcp://HOST:PORT, got '" + v +
+         "'";
+}
+Limits checked(std::string (*fn)(const std::string&), const char* desc) {
+  Limits l;
+  l.check = fn;
+  l.check_desc = desc;
+  return l;
+}
+Limits device() { return checked(check_device, "auto | cpu | cuda | cuda:N"); }
+
+KeySpec key(const char* section, const char* name, Ref (*bind)(Config&), Limits limits,
+            const char* help) {
+  return KeySpec{section, name, bind, std::move(limits), help};
+}
+
+// Expands to the section name, the key name and the binding, so each name is written once.
+// clang-format off
+#define ZP_KEY(sec, member) #sec, #member, [](Config& c) -> Ref { return &c.sec.member; }
+// clang-format on
+
+std::vector<KeySpec> build_keys() {
+  return {
+      // --- game ---------------------------------------------------------------------------
+      key(ZP_KEY(game, name), one_of({"tictactoe", "connect4", "gomoku"}),
+          "The game to learn. It fixes the board, the action space and the network's input and "
+          "output shapes."),
+      key(ZP_KEY(game, board_size), range(0, 19),
+          "Board side length, gomoku only: 0 means the game's default (15), else 5 to 19. Must "
+          "be 0 for the other games."),
+
+      // --- search -------------------------------------------------------------------------
+      key(ZP_KEY(search, simulations), range(1, 1000000),
+          "Search simulations (network evaluations) per move in self-play. More makes stronger "
+          "training targets and slower games."),
+      key(ZP_KEY(search, c_puct), above(0, 100),
+          "PUCT exploration constant: how much the prior and the visit counts outweigh the "
+          "mean value when choosing a child."),
+      key(ZP_KEY(search, fpu_reduction), range(0, 2),
+          "First-play urgency: an unvisited child is valued at its parent's value minus this "
+          "(values lie in [-1, 1])."),
+      key(ZP_KEY(search, dirichlet_alpha), above(0, 100),
+          "Concentration of the Dirichlet noise mixed into the root priors in self-play. "
+          "Roughly 10 / (typical number of legal moves)."),
+      key(ZP_KEY(search, dirichlet_fraction), range(0, 1),
+          "Share of the root prior replaced by Dirichlet noise in self-play; 0 turns noise off."),
+      key(ZP_KEY(search, leaves_per_round), range(1, 256),
+          "Leaves taken from each tree per batched forward pass, spread by virtual loss. Above "
+          "1 the batch grows without more games, at some cost in search quality. At most "
+          "search.simulations."),
+      key(ZP_KEY(search, virtual_loss), range(0, 10),
+          "Value penalty per pending visit while a leaf waits for its evaluation, so the next "
+          "leaf in the same round goes elsewhere."),
+      key(ZP_KEY(search, temperature), range(0, 10),
+          "Temperature of the move choice over root visit counts for the first "
+          "search.temperature_moves moves; 0 = always the most visited."),
+      key(ZP_KEY(search, temperature_moves), range(0, 1000),
+          "Moves played with search.temperature; later moves take the most visited child."),
+      key(ZP_KEY(search, reuse_tree), any(),
+          "Keep the subtree under the played move for the next search instead of starting "
+          "from an empty tree."),
+
+      // --- model --------------------------------------------------------------------------
+      key(ZP_KEY(model, blocks), range(1, 64), "Residual blocks in the network's trunk."),
+      key(ZP_KEY(model, channels), range(1, 1024), "Convolution channels in the trunk."),
+      key(ZP_KEY(model, policy_channels), range(1, 64),
+          "Channels of the policy head's 1x1 convolution."),
+      key(ZP_KEY(model, value_channels), range(1, 64),
+          "Channels of the value head's 1x1 convolution."),
+      key(ZP_KEY(model, value_hidden), range(1, 4096),
+          "Hidden units of the value head's fully connected layer."),
+      key(ZP_KEY(model, device), device(),
+          "Where actors and the evaluator run the network: auto (the first CUDA device if "
+          "there is one, else the CPU), cpu, cuda or cuda:N."),
+      key(ZP_KEY(model, precision), one_of({"fp32", "fp16", "bf16"}),
+          "Inference precision on CUDA; fp16 and bf16 need a CUDA device. Training is always "
+          "fp32."),
+      key(ZP_KEY(model, threads), range(1, 256),
+          "Torch intra-op threads per actor or evaluator process. Keep 1 when several "
+          "processes share the CPU."),
+
+      // --- actors -------------------------------------------------------------------------
+      key(ZP_KEY(actors, count), range(1, 124), "Self-play actor processes."),
+      key(ZP_KEY(actors, games_per_actor), range(1, 65536),
+          "Games one actor plays at once; their leaves form one batch, so this sets the "
+          "forward-pass batch size (times search.leaves_per_round)."),
+      key(ZP_KEY(actors, seed), any(),
+          "Base random seed; actor i uses seed + i. 0 = seed from the clock (not "
+          "reproducible)."),
+      key(ZP_KEY(actors, gpu_lock), one_of({"auto", "on", "off"}),
+          "Cross-process lock around each forward pass, one per device. auto = on when the "
+          "model runs on CUDA (actors take turns on the GPU), off on the CPU (each actor has "
+          "its own cores, so a lock would only serialise them)."),
+
+      // --- writer -------------------------------------------------------------------------
+      key(ZP_KEY(writer, endpoint), checked(check_endpoint, "\"\" | ipc://PATH | tcp://HOST:PORT"),
+          "ZeroMQ endpoint the writer binds and actors connect to. Empty = an ipc socket in the "
+          "run directory; tcp://HOST:PORT lets actors on other hosts connect."),
+      key(ZP_KEY(writer, shard_positions), range(1, 100000000),
+          "Close the current shard after this many positions."),
+      key(ZP_KEY(writer, shard_seconds), above(0, 86400),
+          "Close the current shard after this many seconds with data pending, so the learner "
+          "sees fresh games even when few arrive."),
+
+      // --- learner ------------------------------------------------------------------------
+      key(ZP_KEY(learner, batch_size), range(1, 65536), "Positions per training step."),
+      key(ZP_KEY(learner, optimizer), one_of({"sgd", "adam"}),
+          "Optimiser: sgd (with learner.momentum) or adam."),
+      key(ZP_KEY(learner, lr), above(0, 10), "Learning rate (the peak rate under a schedule)."),
+      key(ZP_KEY(learner, momentum), range(0, 1), "SGD momentum; ignored by adam."),
+      key(ZP_KEY(learner, weight_decay), range(0, 1), "L2 weight decay."),
+      key(ZP_KEY(learner, lr_schedule), one_of({"constant", "cosine"}),
+          "Learning-rate schedule: constant, or cosine decay to 0 over train.max_steps (which "
+          "must then be set)."),
+      key(ZP_KEY(learner, value_loss_weight), range(0, 100),
+          "Weight of the value loss against the policy loss."),
+      key(ZP_KEY(learner, window_positions), range(1, 1000000000),
+          "Replay window: training samples from the most recent this many positions."),
+      key(ZP_KEY(learner, min_positions), range(1, 1000000000),
+          "Positions to wait for before the first training step; at most "
+          "learner.window_positions."),
+      key(ZP_KEY(learner, sample_reuse), above(0, 1000),
+          "Target number of times each generated position is trained on; the learner waits "
+          "for self-play when it gets ahead of this ratio."),
+      key(ZP_KEY(learner, publish_every_steps), range(1, 1000000000),
+          "Publish the weights to the actors (shared memory) and write a checkpoint every this "
+          "many steps."),
+      key(ZP_KEY(learner, device), device(),
+          "Where the learner trains: auto, cpu, cuda or cuda:N."),
+      key(ZP_KEY(learner, threads), range(1, 256), "Torch intra-op threads for training."),
+
+      // --- monitor ------------------------------------------------------------------------
+      key(ZP_KEY(monitor, interval_s), above(0, 3600), "Seconds between status lines."),
+      key(ZP_KEY(monitor, heartbeat_timeout_s), above(0, 86400),
+          "A process whose heartbeat is older than this many seconds is killed and restarted. "
+          "Must exceed monitor.interval_s."),
+
+      // --- train --------------------------------------------------------------------------
+      key(ZP_KEY(train, max_steps), at_least(0),
+          "Stop after this many learner steps; 0 = no limit."),
+      key(ZP_KEY(train, max_seconds), at_least(0),
+          "Stop after this many seconds of wall time; 0 = no limit."),
+
+      // --- evaluator ----------------------------------------------------------------------
+      key(ZP_KEY(evaluator, enabled), any(), "Run the evaluator process."),
+      key(ZP_KEY(evaluator, every_versions), range(1, 1000000),
+          "Evaluate every Nth published model version."),
+      key(ZP_KEY(evaluator, games), range(1, 100000),
+          "Arena games per match; each side plays first in half of them."),
+      key(ZP_KEY(evaluator, simulations), range(1, 1000000),
+          "Search simulations per move in evaluation games (no noise, temperature 0)."),
+      key(ZP_KEY(evaluator, rollout_simulations), range(1, 10000000),
+          "Simulations of the pure Monte Carlo (random rollout) baseline opponent."),
+      key(ZP_KEY(evaluator, positions), any(),
+          "File of labelled Connect Four positions for the oracle accuracy; empty = the "
+          "built-in set."),
+      key(ZP_KEY(evaluator, gating), any(),
+          "Gate models: actors use the best model that passed the gate instead of the latest. "
+          "Needs evaluator.enabled."),
+      key(ZP_KEY(evaluator, gating_threshold), range(0.5, 1),
+          "Arena win rate (draws count half) a new model needs against the best to pass the "
+          "gate."),
+  };
+}
+
+#undef ZP_KEY
+
+}  // namespace
+
+const std::vector<SectionSpec>& sections() {
+  static const std::vector<SectionSpec> table = {
+      {"game", "Which game is played."},
+      {"search",
+       "Monte Carlo tree search (PUCT) in self-play. The evaluator uses the same constants with "
+       "its own simulation count and no noise."},
+      {"model",
+       "The policy-value network (a residual tower with a policy head and a value head) and "
+       "where inference runs."},
+      {"actors",
+       "Self-play processes. Each actor plays many games at once and evaluates their leaves in "
+       "one batched forward pass."},
+      {"writer", "Receives finished games from the actors and writes checksummed shards."},
+      {"learner",
+       "Samples the replay window from the shards, trains the network and publishes weights."},
+      {"monitor", "The supervisor's status line and its watchdog over the processes."},
+      {"train", "When the run stops. With both limits at 0 it runs until Ctrl-C."},
+      {"evaluator",
+       "Rates published models: arena matches, a pure-MCTS baseline and, for connect4, "
+       "accuracy on labelled positions."},
+  };
+  return table;
+}
+
+const std::vector<KeySpec>& keys() {
+  static const std::vector<KeySpec> table = [] {
+    std::vector<KeySpec> t = build_keys();
+    // The table must be well formed: known sections, each key once.
+    std::set<std::string> section_names, seen;
+    for (const SectionSpec& s : sections()) section_names.insert(s.name);
+    for (const KeySpec& k : t) {
+      ZP_CHECK(section_names.count(k.section) == 1);
+      ZP_CHECK(seen.insert(k.full()).second);
+    }
+    return t;
+  }();
+  return table;
+}
+
+}  // namespace zp::config::detail

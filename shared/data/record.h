@@ -1,0 +1,65 @@
+// A finished self-play game as the actors send it and the shards store it.
+//
+// Wire format (little-endian), documented field by field in docs/formats.md:
+//   u32 magic 0x3152505A ("ZPR1")   u16 version (1)   u16 reserved (0)
+//   u32 payload_bytes
+//   payload:
+//     u32 actor_id   u64 sequence   i64 model_version
+//     u8  game_name_len, game_name bytes (e.g. "connect4")
+//     i8  result (outcome for player 0: +1 win, 0 draw, -1 loss)   u8 reserved
+//     u16 num_actions (policy size)  u16 num_moves
+//     num_moves x u16 action
+//     num_moves x { u16 k, k x (u16 action, f32 probability) }   visit distribution per position
+//   u64 xxh64 of every byte before it (header and payload)
+// Decoding checks the magic, version, lengths, checksum and value ranges and throws
+// FormatError naming the first problem; nothing is trusted before the checksum passes.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "shared/game/game.h"
+
+namespace zp::data {
+
+constexpr uint32_t kRecordMagic = 0x3152505A;  // "ZPR1" read as little-endian bytes
+constexpr uint16_t kRecordVersion = 1;
+constexpr size_t kRecordHeaderBytes = 12;     // magic, version, reserved, payload_bytes
+constexpr size_t kMaxRecordBytes = 64u << 20;  // sanity bound on one record
+
+struct PolicyEntry {
+  uint16_t action;
+  float prob;
+};
+
+struct GameRecord {
+  uint32_t actor_id = 0;
+  uint64_t sequence = 0;       // per-actor sequence number (dedup key with actor_id)
+  int64_t model_version = 0;   // model that played the game
+  std::string game_name;
+  int8_t result = 0;           // for player 0
+  uint16_t num_actions = 0;
+  std::vector<game::Action> moves;
+  // policy_offsets[i]..policy_offsets[i+1] index `policy` for position i (before moves[i]).
+  std::vector<uint32_t> policy_offsets{0};
+  std::vector<PolicyEntry> policy;
+
+  size_t num_positions() const { return moves.size(); }
+  // Appends position i's visit distribution from a dense vector (zeros are skipped).
+  void add_position(game::Action move, const float* dense_policy);
+};
+
+// Serialises `r` (appends to `out`).
+void encode_record(const GameRecord& r, std::string* out);
+// Size of the record starting at `bytes` from its header, or 0 if fewer than
+// kRecordHeaderBytes are available. Throws FormatError on a bad magic/version/length.
+size_t record_size(std::string_view bytes);
+// Parses exactly one record occupying all of `bytes`. Throws FormatError on any problem.
+GameRecord decode_record(std::string_view bytes);
+// Replays the moves on `game` and checks legality, policy support and the final result.
+// Throws FormatError naming the problem.
+void validate_record(const GameRecord& r, const game::Game& game);
+
+}  // namespace zp::data

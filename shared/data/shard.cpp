@@ -1,0 +1,136 @@
+#include "shared/data/shard.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+
+#include "shared/data/bytes.h"
+
+namespace zp::data {
+
+namespace {
+
+std::string errno_text() { return std::strerror(errno); }
+
+void write_all(int fd, const char* p, size_t n, const std::string& path) {
+  while (n > 0) {
+    const ssize_t w = ::write(fd, p, n);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      throw IoError("cannot write " + path + ": " + errno_text());
+    }
+    p += w;
+    n -= static_cast<size_t>(w);
+  }
+}
+
+}  // namespace
+
+void write_file_atomic(const std::string& path, const std::string& bytes) {
+  const std::string tmp = path + ".tmp";
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw IoError("cannot create " + tmp + ": " + errno_text());
+  try {
+    write_all(fd, bytes.data(), bytes.size(), tmp);
+    if (::fsync(fd) != 0) throw IoError("cannot fsync " + tmp + ": " + errno_text());
+  } catch (...) {
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    throw;
+  }
+  ::close(fd);
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    const std::string err = errno_text();
+    ::unlink(tmp.c_str());
+    throw IoError("cannot rename " + tmp + " to " + path + ": " + err);
+  }
+  // Make the rename itself durable.
+  const size_t slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
+  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw IoError("cannot read " + path + ": " + errno_text());
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) throw IoError("error reading " + path);
+  return bytes;
+}
+
+void ShardBuilder::add(const GameRecord& r) {
+  encode_record(r, &records_);
+  ++num_records_;
+  num_positions_ += r.num_positions();
+}
+
+void ShardBuilder::add_encoded(std::string_view record_bytes, size_t positions) {
+  records_.append(record_bytes);
+  ++num_records_;
+  num_positions_ += positions;
+}
+
+void ShardBuilder::write(const std::string& path) {
+  std::string out;
+  out.reserve(records_.size() + 64);
+  put<uint32_t>(&out, kShardMagic);
+  put<uint16_t>(&out, kShardVersion);
+  put<uint16_t>(&out, 0);
+  put<uint32_t>(&out, static_cast<uint32_t>(num_records_));
+  put<uint64_t>(&out, num_positions_);
+  put<uint8_t>(&out, static_cast<uint8_t>(game_name_.size()));
+  out.append(game_name_);
+  out.append(records_);
+  put<uint64_t>(&out, checksum64(out.data(), out.size()));
+  write_file_atomic(path, out);
+  records_.clear();
+  num_records_ = 0;
+  num_positions_ = 0;
+}
+
+std::vector<GameRecord> read_shard(const std::string& path, ShardInfo* info) {
+  const std::string bytes = read_file(path);
+  auto fail = [&](const std::string& why) { throw FormatError("shard " + path + ": " + why); };
+  if (bytes.size() < 8 + 4) fail("truncated (" + std::to_string(bytes.size()) + " bytes)");
+  uint64_t stored;
+  std::memcpy(&stored, bytes.data() + bytes.size() - 8, 8);
+  std::string_view body(bytes.data(), bytes.size() - 8);
+  Reader rd(body, "shard header");
+  if (rd.get<uint32_t>() != kShardMagic) fail("bad magic number (not a shard file)");
+  if (checksum64(body.data(), body.size()) != stored) fail("checksum mismatch (corrupt)");
+  const uint16_t version = rd.get<uint16_t>();
+  if (version != kShardVersion) fail("unsupported version " + std::to_string(version));
+  rd.get<uint16_t>();
+  ShardInfo si;
+  si.num_records = rd.get<uint32_t>();
+  si.num_positions = rd.get<uint64_t>();
+  si.game_name = std::string(rd.take(rd.get<uint8_t>()));
+  std::vector<GameRecord> records;
+  records.reserve(si.num_records);
+  uint64_t positions = 0;
+  try {
+    for (uint32_t i = 0; i < si.num_records; ++i) {
+      const std::string_view rest = body.substr(rd.pos());
+      const size_t n = record_size(rest);
+      if (n == 0 || n > rest.size()) fail("record " + std::to_string(i) + " is truncated");
+      records.push_back(decode_record(rd.take(n)));
+      positions += records.back().num_positions();
+    }
+  } catch (const FormatError& e) {
+    if (std::string(e.what()).rfind("shard ", 0) == 0) throw;
+    fail(std::string("record ") + std::to_string(records.size()) + ": " + e.what());
+  }
+  if (rd.remaining() != 0) fail("has trailing bytes after the last record");
+  if (positions != si.num_positions) fail("position count disagrees with its records");
+  if (info) *info = si;
+  return records;
+}
+
+}  // namespace zp::data

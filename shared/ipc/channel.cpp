@@ -1,0 +1,243 @@
+// ZeroMQ transport of game records (see channel.h for the protocol).
+//
+// Sender state: the pending records in a map ordered by sequence, each with the time of its
+// last send (0 = not sent yet: the PUSH queue was full or no writer was reachable). Records
+// are (re)sent in sequence order, so within one connection the writer sees them in order.
+#include "shared/ipc/channel.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <map>
+#include <zmq.hpp>
+
+#include "shared/core/clock.h"
+#include "shared/core/error.h"
+#include "shared/data/bytes.h"
+#include "shared/data/record.h"
+
+namespace zp::ipc {
+
+namespace {
+
+constexpr size_t kAckBytes = 32;
+// Queue depths: generous, so that a writer pause (fsync of a shard) never blocks an actor;
+// a full queue only delays records (they stay pending and go out at a later poll).
+constexpr int kSendHwm = 20000;
+constexpr int kReceiveHwm = 20000;
+
+std::string encode_ack(const Ack& a) {
+  std::string out;
+  data::put<uint32_t>(&out, a.actor_id);  // first: it is the SUB topic
+  data::put<uint32_t>(&out, kAckMagic);
+  data::put<uint64_t>(&out, a.writer_incarnation);
+  data::put<uint64_t>(&out, a.durable_seq);
+  data::put<uint64_t>(&out, a.durable_from);
+  return out;
+}
+
+// Returns false for anything that is not a well-formed ack.
+bool decode_ack(const zmq::message_t& msg, Ack* a) {
+  if (msg.size() != kAckBytes) return false;
+  data::Reader rd(std::string_view(static_cast<const char*>(msg.data()), msg.size()), "ack");
+  a->actor_id = rd.get<uint32_t>();
+  if (rd.get<uint32_t>() != kAckMagic) return false;
+  a->writer_incarnation = rd.get<uint64_t>();
+  a->durable_seq = rd.get<uint64_t>();
+  a->durable_from = rd.get<uint64_t>();
+  return a->durable_from <= a->durable_seq;
+}
+
+std::string topic_of(uint32_t actor_id) {
+  std::string t;
+  data::put<uint32_t>(&t, actor_id);
+  return t;
+}
+
+// ipc endpoints leave a socket file behind when their process dies; bind() would then fail
+// with EADDRINUSE. Only the writer binds these names, so a file there is stale.
+void remove_stale_socket_file(const std::string& endpoint) {
+  const std::string scheme = "ipc://";
+  if (endpoint.compare(0, scheme.size(), scheme) != 0) return;
+  ::unlink(endpoint.substr(scheme.size()).c_str());
+}
+
+}  // namespace
+
+// --- RecordSender -------------------------------------------------------------------------
+
+struct RecordSender::Impl {
+  struct Entry {
+    std::string bytes;
+    int64_t last_send_ns = 0;  // 0 = never sent
+  };
+
+  zmq::context_t ctx{1};
+  zmq::socket_t push{ctx, zmq::socket_type::push};
+  zmq::socket_t sub{ctx, zmq::socket_type::sub};
+  uint32_t actor_id = 0;
+  int64_t resend_after_ns = 0;
+  std::map<uint64_t, Entry> pending;
+  size_t unsent = 0;         // entries with last_send_ns == 0
+  uint64_t incarnation = 0;  // writer incarnation of the last ack (0 = none seen)
+  uint64_t acked = 0;
+  uint64_t resent = 0;
+
+  // Sends one entry without blocking; false if the queue is full (it stays unsent).
+  bool try_send(Entry& e) {
+    zmq::send_result_t r;
+    try {
+      r = push.send(zmq::buffer(e.bytes), zmq::send_flags::dontwait);
+    } catch (const zmq::error_t& err) {
+      if (err.num() == EINTR) return false;
+      throw IoError(std::string("cannot send a record: ") + err.what());
+    }
+    if (!r) return false;
+    if (e.last_send_ns == 0)
+      --unsent;
+    else
+      ++resent;
+    e.last_send_ns = now_ns();
+    return true;
+  }
+
+  void apply_ack(const Ack& a) {
+    if (a.actor_id != actor_id) return;
+    // A different incarnation means the writer restarted: records it had received but not
+    // yet made durable are gone, so everything pending goes out again.
+    if (a.writer_incarnation != incarnation) {
+      if (incarnation != 0) {
+        for (auto& [seq, e] : pending) {
+          if (e.last_send_ns == 0) continue;
+          e.last_send_ns = 0;
+          ++unsent;
+          ++resent;  // counted here: try_send sees it as a first send
+        }
+      }
+      incarnation = a.writer_incarnation;
+    }
+    auto it = pending.lower_bound(a.durable_from);
+    while (it != pending.end() && it->first <= a.durable_seq) {
+      if (it->second.last_send_ns == 0) --unsent;
+      it = pending.erase(it);
+      ++acked;
+    }
+  }
+};
+
+RecordSender::RecordSender(const RunNames& names, uint32_t actor_id, double resend_after_s)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->actor_id = actor_id;
+  impl_->resend_after_ns = static_cast<int64_t>(resend_after_s * 1e9);
+  try {
+    impl_->push.set(zmq::sockopt::sndhwm, kSendHwm);
+    impl_->push.set(zmq::sockopt::linger, 0);
+    impl_->push.connect(names.records);
+    impl_->sub.set(zmq::sockopt::linger, 0);
+    impl_->sub.set(zmq::sockopt::subscribe, topic_of(actor_id));
+    impl_->sub.connect(names.acks);
+  } catch (const zmq::error_t& e) {
+    throw IoError("cannot connect to the writer at " + names.records + " / " + names.acks + ": " +
+                  e.what());
+  }
+}
+
+RecordSender::~RecordSender() = default;
+
+void RecordSender::send(uint64_t sequence, std::string bytes) {
+  auto [it, inserted] = impl_->pending.try_emplace(sequence);
+  if (!inserted)
+    throw StateError("record sequence " + std::to_string(sequence) + " of actor " +
+                     std::to_string(impl_->actor_id) + " is already pending");
+  it->second.bytes = std::move(bytes);
+  ++impl_->unsent;
+  // Keep sequence order on the wire: only send now if nothing older is still waiting.
+  if (impl_->unsent == 1) impl_->try_send(it->second);
+}
+
+void RecordSender::poll() {
+  Impl& s = *impl_;
+  zmq::message_t msg;
+  for (;;) {
+    zmq::recv_result_t r;
+    try {
+      r = s.sub.recv(msg, zmq::recv_flags::dontwait);
+    } catch (const zmq::error_t& e) {
+      if (e.num() == EINTR) break;
+      throw IoError(std::string("cannot receive acknowledgements: ") + e.what());
+    }
+    if (!r) break;
+    Ack a;
+    if (decode_ack(msg, &a)) s.apply_ack(a);
+  }
+  const int64_t now = now_ns();
+  bool blocked = false;  // the queue is full: stop for this poll, keep the order
+  for (auto& [seq, e] : s.pending) {
+    if (blocked) break;
+    if (e.last_send_ns == 0 || now - e.last_send_ns > s.resend_after_ns) blocked = !s.try_send(e);
+  }
+}
+
+size_t RecordSender::pending() const { return impl_->pending.size(); }
+uint64_t RecordSender::acked_total() const { return impl_->acked; }
+uint64_t RecordSender::resent_total() const { return impl_->resent; }
+
+// --- RecordReceiver -----------------------------------------------------------------------
+
+struct RecordReceiver::Impl {
+  zmq::context_t ctx{1};
+  zmq::socket_t pull{ctx, zmq::socket_type::pull};
+  zmq::socket_t pub{ctx, zmq::socket_type::pub};
+};
+
+RecordReceiver::RecordReceiver(const RunNames& names) : impl_(std::make_unique<Impl>()) {
+  const std::string* current = &names.records;
+  try {
+    impl_->pull.set(zmq::sockopt::rcvhwm, kReceiveHwm);
+    impl_->pull.set(zmq::sockopt::linger, 0);
+    // A peer sending something larger than any record is cut off before we buffer it.
+    impl_->pull.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(data::kMaxRecordBytes));
+    remove_stale_socket_file(names.records);
+    impl_->pull.bind(names.records);
+    current = &names.acks;
+    impl_->pub.set(zmq::sockopt::linger, 0);
+    remove_stale_socket_file(names.acks);
+    impl_->pub.bind(names.acks);
+  } catch (const zmq::error_t& e) {
+    throw IoError("cannot bind " + *current + ": " + e.what());
+  }
+}
+
+RecordReceiver::~RecordReceiver() = default;
+
+bool RecordReceiver::receive(std::string* bytes, int timeout_ms) {
+  zmq::message_t msg;
+  try {
+    if (!impl_->pull.recv(msg, zmq::recv_flags::dontwait)) {
+      if (timeout_ms <= 0) return false;
+      zmq::pollitem_t item{impl_->pull.handle(), 0, ZMQ_POLLIN, 0};
+      if (zmq::poll(&item, 1, std::chrono::milliseconds(timeout_ms)) == 0) return false;
+      if (!impl_->pull.recv(msg, zmq::recv_flags::dontwait)) return false;
+    }
+  } catch (const zmq::error_t& e) {
+    // A stop signal interrupts the wait; the caller's loop then sees the stop request.
+    if (e.num() == EINTR) return false;
+    throw IoError(std::string("cannot receive records: ") + e.what());
+  }
+  bytes->assign(static_cast<const char*>(msg.data()), msg.size());
+  return true;
+}
+
+void RecordReceiver::publish_ack(const Ack& ack) {
+  const std::string m = encode_ack(ack);
+  try {
+    // PUB never blocks; a slow subscriber just misses acks, which later ones repair.
+    impl_->pub.send(zmq::buffer(m), zmq::send_flags::dontwait);
+  } catch (const zmq::error_t& e) {
+    if (e.num() == EINTR) return;
+    throw IoError(std::string("cannot publish an acknowledgement: ") + e.what());
+  }
+}
+
+}  // namespace zp::ipc

@@ -1,0 +1,80 @@
+// The record channel between actors and the writer (ZeroMQ).
+//
+//   actor  PUSH --records-->  PULL writer          (RunNames::records)
+//   actor  SUB  <--acks-----  PUB  writer          (RunNames::acks)
+//
+// Each message on the records socket is one encoded GameRecord (data/record.h). The writer
+// acknowledges a record only once it is durable (in a renamed, fsync'ed shard) by publishing
+// an Ack for that actor: "every record of yours with a sequence in [durable_from,
+// durable_seq] is on disk". The writer keeps each actor's durable sequences as ranges of
+// consecutive numbers and acknowledges whole ranges, re-publishing them every second, so a
+// lost ack is repaired by a later one. (A plain "everything up to durable_seq" would be
+// wrong after a writer crash: records lost in flight can be overtaken by newer ones that
+// reach the restarted writer first.) Sequences should therefore be consecutive within one
+// actor process (base + 0, 1, 2, ...); gaps are allowed but cost one range each.
+//
+// Ack message (little-endian, 32 bytes): u32 actor_id (also the SUB topic), u32 magic
+// 0x4b41505a ("ZPAK"), u64 writer_incarnation, u64 durable_seq, u64 durable_from.
+//
+// The sender keeps every record until it is acknowledged. It resends all unacknowledged
+// records when it sees a new writer incarnation (the writer restarted) or when the oldest
+// has waited longer than `resend_after_s` without an ack. The writer drops duplicates by
+// (actor_id, sequence), so a writer crash at any moment loses and duplicates nothing.
+// Sequence numbers must increase per actor across actor restarts too (the actor derives
+// them from its start time).
+//
+// Neither class is thread-safe: each belongs to one thread.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+
+#include "shared/ipc/names.h"
+
+namespace zp::ipc {
+
+struct Ack {
+  uint32_t actor_id = 0;
+  uint64_t writer_incarnation = 0;
+  uint64_t durable_seq = 0;   // last sequence of the acknowledged range
+  uint64_t durable_from = 0;  // first sequence of the acknowledged range (<= durable_seq)
+};
+constexpr uint32_t kAckMagic = 0x4b41505a;
+
+class RecordSender {
+ public:
+  RecordSender(const RunNames& names, uint32_t actor_id, double resend_after_s);
+  ~RecordSender();
+  // Queues an encoded record with its sequence number and sends it (non-blocking). Throws
+  // StateError if that sequence is already pending.
+  void send(uint64_t sequence, std::string bytes);
+  // Reads acks, drops acknowledged records, sends what could not be sent before and resends
+  // when due (records whose last send is older than resend_after_s, or all of them after a
+  // writer restart). Never blocks. Call often (between rounds).
+  void poll();
+  size_t pending() const;
+  uint64_t acked_total() const;   // records acknowledged so far
+  uint64_t resent_total() const;  // records sent more than once
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+class RecordReceiver {
+ public:
+  // Binds both sockets (removing stale ipc socket files first).
+  explicit RecordReceiver(const RunNames& names);
+  ~RecordReceiver();
+  // Waits up to `timeout_ms` for one message; returns false on timeout.
+  bool receive(std::string* bytes, int timeout_ms);
+  void publish_ack(const Ack& ack);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace zp::ipc

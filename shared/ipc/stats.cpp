@@ -1,0 +1,77 @@
+#include "shared/ipc/stats.h"
+
+#include <boost/interprocess/exceptions.hpp>
+#include <boost/interprocess/mapped_region.hpp>
+#include <boost/interprocess/permissions.hpp>
+#include <boost/interprocess/shared_memory_object.hpp>
+#include <new>
+
+#include "shared/core/clock.h"
+#include "shared/core/error.h"
+
+namespace zp::ipc {
+
+namespace bip = boost::interprocess;
+
+// The block is shared between compilers' views of the same binary only, but keep the layout
+// honest: counters must be lock-free (no hidden mutex in shm) and slots whole cache lines.
+static_assert(std::atomic<int64_t>::is_always_lock_free, "shm counters must be lock-free");
+static_assert(sizeof(SlotStats) % 64 == 0, "slots are padded to cache lines");
+
+struct Stats::Impl {
+  bip::shared_memory_object shm;
+  bip::mapped_region region;
+};
+
+Stats::Stats(std::unique_ptr<Impl> impl, StatsBlock* block)
+    : impl_(std::move(impl)), block_(block) {}
+
+Stats::~Stats() = default;
+
+std::unique_ptr<Stats> Stats::create(const std::string& name, int num_actors) {
+  if (num_actors < 0 || num_actors > kMaxActors)
+    throw ConfigError("stats block: " + std::to_string(num_actors) + " actors (at most " +
+                      std::to_string(kMaxActors) + ")");
+  bip::shared_memory_object::remove(name.c_str());
+  auto impl = std::make_unique<Impl>();
+  try {
+    impl->shm = bip::shared_memory_object(bip::create_only, name.c_str(), bip::read_write,
+                                          bip::permissions(0600));
+    impl->shm.truncate(sizeof(StatsBlock));
+    impl->region = bip::mapped_region(impl->shm, bip::read_write, 0, sizeof(StatsBlock));
+  } catch (const bip::interprocess_exception& e) {
+    throw IoError("cannot create shared memory " + name + ": " + e.what());
+  }
+  // ftruncate zero-fills the object, which is a valid state for every counter; placement-new
+  // gives the atomics a proper lifetime all the same.
+  auto* block = new (impl->region.get_address()) StatsBlock{};
+  block->version = 1;
+  block->num_actors = static_cast<uint32_t>(num_actors);
+  // Processes that open the block are spawned after create() returns (fork+exec orders
+  // everything before), so a plain store of the magic is enough.
+  block->magic = kStatsMagic;
+  return std::unique_ptr<Stats>(new Stats(std::move(impl), block));
+}
+
+std::unique_ptr<Stats> Stats::open(const std::string& name) {
+  auto impl = std::make_unique<Impl>();
+  try {
+    impl->shm = bip::shared_memory_object(bip::open_only, name.c_str(), bip::read_write);
+    bip::offset_t size = 0;
+    if (!impl->shm.get_size(size) || size < static_cast<bip::offset_t>(sizeof(StatsBlock)))
+      throw IoError("shared memory " + name + " is too small to be a stats block");
+    impl->region = bip::mapped_region(impl->shm, bip::read_write, 0, sizeof(StatsBlock));
+  } catch (const bip::interprocess_exception& e) {
+    throw IoError("cannot open shared memory " + name + ": " + e.what());
+  }
+  auto* block = static_cast<StatsBlock*>(impl->region.get_address());
+  if (block->magic != kStatsMagic)
+    throw IoError("shared memory " + name + " is not an initialised stats block");
+  return std::unique_ptr<Stats>(new Stats(std::move(impl), block));
+}
+
+void Stats::heartbeat(int slot) { set(slot, kHeartbeatNs, now_ns()); }
+
+void Stats::remove(const std::string& name) { bip::shared_memory_object::remove(name.c_str()); }
+
+}  // namespace zp::ipc

@@ -1,0 +1,85 @@
+// The learner's side of the network: SGD/Adam steps on batches of (observation, visit
+// distribution, game outcome), checkpoints in the checkpoint.h format, and a training-state
+// file for resume. No torch in this header (trainer.cpp holds it behind a pImpl).
+//
+// Loss per step, over a batch of N positions (layouts as in network.h):
+//   policy = mean_i( -sum_a target[i][a] * log_softmax(logits[i])[a] )   (cross-entropy
+//            against the search's visit distribution; illegal moves have target 0)
+//   value  = mean_i( (v[i] - z[i])^2 )                                    (z in [-1, 1])
+//   total  = policy + value_loss_weight * value, plus L2 weight decay through the optimizer's
+//            weight_decay (applied to every parameter)
+// Optimizer: sgd (momentum, Nesterov when momentum > 0) or adam, from LearnerConfig.
+// Learning rate: set before every step; constant, or cosine from lr down to 0 over
+// `total_steps` (lr * 0.5 * (1 + cos(pi * min(step, total) / total))).
+//
+// Not thread-safe: one trainer per learner process. All calls block until done.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "shared/config/config.h"
+#include "shared/game/game.h"
+
+namespace zp::model {
+
+struct TrainStats {
+  double policy_loss = 0.0;
+  double value_loss = 0.0;
+  double total_loss = 0.0;  // policy + value_loss_weight * value (without weight decay)
+  double lr = 0.0;          // learning rate used for this step
+  int64_t step = 0;         // step counter after this step
+};
+
+class Trainer {
+ public:
+  // Builds a fresh fp32 network (seeded from `seed`) on learner.device, and the optimizer.
+  // `total_steps` is the cosine schedule's length (train.max_steps); ignored for "constant".
+  // Calls at::set_num_threads(learner.threads) (process-wide).
+  // Throws ConfigError for an unknown optimizer/schedule/device, or cosine without total_steps.
+  Trainer(const game::Game& game, const config::ModelConfig& model,
+          const config::LearnerConfig& learner, int64_t total_steps = 0, uint64_t seed = 1);
+  ~Trainer();
+  Trainer(const Trainer&) = delete;
+  Trainer& operator=(const Trainer&) = delete;
+
+  // One optimizer step. Host arrays, row-major, `batch` positions:
+  //   obs            [batch, planes, height, width]  float
+  //   policy_targets [batch, num_actions]            float, rows sum to 1
+  //   value_targets  [batch]                         float in [-1, 1]
+  // Returns the losses before the update. One device synchronisation per call.
+  TrainStats train_step(const float* obs, const float* policy_targets, const float* value_targets,
+                        int batch);
+
+  // The current weights as checkpoint bytes (checkpoint.h), stamped with step() and `version`.
+  std::string checkpoint_bytes(int64_t model_version) const;
+  // Replaces the weights with a checkpoint's (e.g. to start from a published model); the
+  // optimizer state and step counter are unchanged. Throws FormatError if incompatible.
+  void load_checkpoint(std::string_view checkpoint_bytes);
+
+  // Resume file: weights, optimizer state (momenta / Adam moments) and the step counter, so
+  // a restarted learner continues exactly. Layout, little-endian:
+  //   "ZPTS" | u32 version (1) | str optimizer ("sgd"/"adam") | i64 step |
+  //   u64 W | W bytes checkpoint (checkpoint.h format) | u64 O | O bytes torch::save of the
+  //   optimizer | u64 XXH64 (seed 0) of everything before it
+  // Saving is atomic (tmp, fsync, rename). Loading throws IoError (missing), FormatError
+  // (truncated, corrupted, other game/shape, other optimizer); after a failed load the
+  // trainer is in an unspecified state: build a fresh one.
+  void save_training_state(const std::string& path) const;
+  void load_training_state(const std::string& path);
+
+  // Optimizer steps taken so far (restored by load_training_state).
+  int64_t step() const;
+  // The learning rate the next step will use.
+  double current_lr() const;
+  // Resolved device, e.g. "cpu" or "cuda:0".
+  std::string device() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace zp::model

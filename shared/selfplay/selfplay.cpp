@@ -1,0 +1,114 @@
+#include "shared/selfplay/selfplay.h"
+
+#include <algorithm>
+
+#include "shared/core/error.h"
+
+namespace zp::selfplay {
+
+int SelfPlayLoop::batch_capacity(const config::Config& config) {
+  return config.actors.games_per_actor * config.search.leaves_per_round;
+}
+
+SelfPlayLoop::SelfPlayLoop(const game::Game& game, const config::Config& config,
+                           model::Evaluator& evaluator, uint32_t actor_id, uint64_t seed,
+                           ComputeFn compute)
+    : game_(game),
+      evaluator_(evaluator),
+      compute_(compute ? std::move(compute) : [this](int n) { evaluator_.compute(n); }),
+      leaves_per_round_(config.search.leaves_per_round),
+      temperature_(config.search.temperature),
+      temperature_moves_(config.search.temperature_moves),
+      actor_id_(actor_id),
+      initial_(game.new_initial_state()),
+      dense_policy_(game.num_actions()) {
+  ZP_CHECK_GE(evaluator.buffers().max_batch, batch_capacity(config));
+  const auto params = search::SearchParams::from_config(config.search, /*add_noise=*/true);
+  slots_.resize(config.actors.games_per_actor);
+  for (size_t i = 0; i < slots_.size(); ++i)
+    slots_[i].tree = std::make_unique<search::Tree>(game, params, seed * 1000003 + i + 1);
+}
+
+void SelfPlayLoop::start_game(Slot& s) {
+  s.tree->reset(*initial_);
+  s.record = data::GameRecord{};
+  s.record.actor_id = actor_id_;
+  s.record.model_version = model_version_;
+  s.record.game_name = game_.name();
+  s.record.num_actions = static_cast<uint16_t>(game_.num_actions());
+  s.live = true;
+  ++started_;
+}
+
+int SelfPlayLoop::live_games() const {
+  int n = 0;
+  for (const Slot& s : slots_) n += s.live;
+  return n;
+}
+
+uint64_t SelfPlayLoop::total_simulations() const {
+  uint64_t n = 0;
+  for (const Slot& s : slots_) n += s.tree->simulations();
+  return n;
+}
+
+bool SelfPlayLoop::all_done() const {
+  return game_limit_ > 0 && started_ >= game_limit_ && live_games() == 0;
+}
+
+void SelfPlayLoop::play_move(Slot& s, std::vector<data::GameRecord>* finished) {
+  search::Tree& tree = *s.tree;
+  tree.visit_policy(dense_policy_.data());
+  const int move_number = tree.root_state().move_number();
+  const float t = move_number < temperature_moves_ ? temperature_ : 0.0f;
+  const game::Action a = tree.choose_move(t);
+  s.record.add_position(a, dense_policy_.data());
+  tree.advance(a);
+  ++stats_.positions;
+  const game::State& st = tree.root_state();
+  if (st.is_terminal()) {
+    s.record.result = static_cast<int8_t>(st.returns(0));
+    s.record.sequence = next_sequence_++;
+    finished->push_back(std::move(s.record));
+    ++stats_.games;
+    s.live = false;
+  }
+}
+
+void SelfPlayLoop::round(std::vector<data::GameRecord>* finished) {
+  for (Slot& s : slots_)
+    if (!s.live && (game_limit_ == 0 || started_ < game_limit_)) start_game(s);
+
+  model::BatchBuffers& buffers = evaluator_.buffers();
+  int slot = 0;
+  for (Slot& s : slots_) {
+    s.first = slot;
+    s.count = s.live ? s.tree->gather(leaves_per_round_, buffers, slot) : 0;
+    slot += s.count;
+  }
+  if (slot > 0) {
+    compute_(slot);
+    ++stats_.batches;
+    stats_.evals += slot;
+  }
+  for (Slot& s : slots_) {
+    if (s.count > 0) s.tree->scatter(buffers, s.first);
+    if (s.live && s.tree->done()) play_move(s, finished);
+  }
+  ++stats_.rounds;
+}
+
+}  // namespace zp::selfplay
+
+namespace zp::selfplay {
+
+void run_search(search::Tree& tree, model::Evaluator& evaluator, int leaves_per_round) {
+  const int leaves = std::min(leaves_per_round, evaluator.buffers().max_batch);
+  while (!tree.done()) {
+    const int n = tree.gather(leaves, evaluator.buffers(), 0);
+    if (n > 0) evaluator.compute(n);
+    tree.scatter(evaluator.buffers(), 0);
+  }
+}
+
+}  // namespace zp::selfplay

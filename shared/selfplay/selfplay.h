@@ -1,0 +1,97 @@
+// The batch-of-games loop: the core of an actor, as a library.
+//
+// Plays G games at once. Each round it gathers leaves from every live game's tree
+// (search.leaves_per_round per tree, with virtual loss), evaluates all of them in ONE call to
+// the evaluator, scatters the results back, and plays a move in every game whose search is
+// done. A finished game becomes a GameRecord: its moves, the visit distribution at each
+// position and the final result.
+//
+// Not thread-safe; the evaluator is used only from the thread calling round().
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "shared/config/config.h"
+#include "shared/data/record.h"
+#include "shared/game/game.h"
+#include "shared/model/evaluator.h"
+#include "shared/search/tree.h"
+
+namespace zp::selfplay {
+
+struct LoopStats {
+  uint64_t positions = 0;   // moves played (= training positions)
+  uint64_t games = 0;       // games finished
+  uint64_t evals = 0;       // positions evaluated by the network
+  uint64_t batches = 0;     // evaluator calls
+  uint64_t rounds = 0;
+};
+
+class SelfPlayLoop {
+ public:
+  // `compute` runs evaluator.compute(n); the actor wraps it with the GPU lock. Defaults to a
+  // plain call. Buffers must hold games * search.leaves_per_round positions.
+  using ComputeFn = std::function<void(int n)>;
+  SelfPlayLoop(const game::Game& game, const config::Config& config, model::Evaluator& evaluator,
+               uint32_t actor_id, uint64_t seed, ComputeFn compute = nullptr);
+
+  // Stop starting new games once `n` have been started (0 = never stop).
+  void set_game_limit(uint64_t n) { game_limit_ = n; }
+  // Model version recorded in the games that start from now on.
+  void set_model_version(int64_t v) { model_version_ = v; }
+  // First sequence number for records (an actor resumes its numbering after a restart).
+  void set_next_sequence(uint64_t s) { next_sequence_ = s; }
+
+  // One round over all games; finished games are appended to `finished`.
+  void round(std::vector<data::GameRecord>* finished);
+  // True when the game limit is reached and every started game has finished.
+  bool all_done() const;
+  const LoopStats& stats() const { return stats_; }
+  // Completed search simulations summed over all trees.
+  uint64_t total_simulations() const;
+  // Number of games currently being played.
+  int live_games() const;
+
+  // Evaluator batch size needed for `config`.
+  static int batch_capacity(const config::Config& config);
+
+ private:
+  struct Slot {
+    std::unique_ptr<search::Tree> tree;
+    data::GameRecord record;
+    bool live = false;
+    int first = 0;   // first evaluator slot of this round
+    int count = 0;   // slots used this round
+  };
+  void start_game(Slot& s);
+  void play_move(Slot& s, std::vector<data::GameRecord>* finished);
+
+  const game::Game& game_;
+  model::Evaluator& evaluator_;
+  ComputeFn compute_;
+  const int leaves_per_round_;
+  const float temperature_;
+  const int temperature_moves_;
+  const uint32_t actor_id_;
+  std::vector<Slot> slots_;
+  std::unique_ptr<game::State> initial_;
+  std::vector<float> dense_policy_;
+  uint64_t game_limit_ = 0;
+  uint64_t started_ = 0;
+  uint64_t next_sequence_ = 0;
+  int64_t model_version_ = 0;
+  LoopStats stats_;
+};
+
+}  // namespace zp::selfplay
+
+namespace zp::selfplay {
+
+// Searches one tree to completion with `evaluator`, `leaves_per_round` leaves per batch (for
+// play, evaluation and tests; self-play batches many trees through SelfPlayLoop instead).
+void run_search(search::Tree& tree, model::Evaluator& evaluator, int leaves_per_round);
+
+}  // namespace zp::selfplay

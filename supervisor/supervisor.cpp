@@ -1,0 +1,402 @@
+#include "supervisor/supervisor.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <thread>
+
+#include "shared/config/config.h"
+#include "shared/core/clock.h"
+#include "shared/core/error.h"
+#include "shared/core/log.h"
+#include "shared/data/shard.h"
+#include "shared/game/registry.h"
+#include "shared/ipc/model_store.h"
+#include "shared/ipc/names.h"
+#include "shared/ipc/stats.h"
+#include "supervisor/status.h"
+
+namespace fs = std::filesystem;
+
+namespace zp::supervisor {
+
+namespace {
+
+// SIGINT/SIGTERM count: the first asks for a clean stop, the second kills hard.
+std::atomic<int> g_signals{0};
+void on_signal(int) { g_signals.fetch_add(1, std::memory_order_relaxed); }
+
+struct Process {
+  std::string name;                // "writer", "actor-3", ...
+  std::vector<std::string> args;   // after the binary
+  int slot = 0;                    // stats slot
+  pid_t pid = -1;
+  int starts = 0;
+  double started_at = 0;
+  double restart_at = 0;           // when to restart after a crash (backoff)
+  double backoff_s = 1.0;
+  std::deque<double> crashes;      // times of recent crashes
+  bool finished = false;           // exited on purpose (learner at max_steps)
+};
+
+std::string exe_path() {
+  char buf[4096];
+  const ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+  if (n <= 0) throw IoError("cannot resolve /proc/self/exe");
+  return std::string(buf, n);
+}
+
+bool dir_is_nonempty(const std::string& dir) {
+  std::error_code ec;
+  return fs::exists(dir, ec) && !fs::is_empty(dir, ec);
+}
+
+// Rough upper bound of a checkpoint's size for the model store's slot capacity: parameters
+// and buffers as float32, doubled for safety, plus room for metadata.
+size_t model_slot_bytes(const game::Game& g, const config::ModelConfig& m) {
+  const auto obs = g.observation_shape();
+  const size_t cells = static_cast<size_t>(obs.height) * obs.width;
+  const size_t c = m.channels;
+  size_t params = obs.planes * c * 9 + 4 * c;
+  params += static_cast<size_t>(m.blocks) * 2 * (c * c * 9 + 4 * c);
+  params += c * m.policy_channels + 4 * m.policy_channels +
+            m.policy_channels * cells * g.num_actions() + g.num_actions();
+  params += c * m.value_channels + 4 * m.value_channels + m.value_channels * cells * m.value_hidden +
+            m.value_hidden + m.value_hidden + 1;
+  return params * 4 * 2 + (4u << 20);
+}
+
+class Supervisor {
+ public:
+  Supervisor(const TrainOptions& o) : options_(o) {}
+  int run();
+
+ private:
+  void prepare_run_dir();
+  void spawn(Process& p);
+  void reap();
+  void check_heartbeats();
+  void report(bool final);
+  void stop_all();
+  void stop_group(const std::vector<Process*>& group, double timeout_s);
+  void kill_all_hard();
+  void cleanup_shm();
+
+  TrainOptions options_;
+  config::Config cfg_;
+  std::string run_dir_, exe_;
+  ipc::RunNames names_;
+  std::unique_ptr<ipc::Stats> stats_;
+  std::unique_ptr<ipc::ModelStore> store_;
+  std::vector<std::unique_ptr<Process>> procs_;
+  Process* learner_ = nullptr;
+  Process* writer_ = nullptr;
+  std::vector<Process*> actors_;
+  Stopwatch clock_;
+  Snapshot last_;
+  std::ofstream metrics_;
+  bool stopping_ = false;
+  std::string give_up_reason_;
+};
+
+void Supervisor::prepare_run_dir() {
+  if (options_.resume) {
+    if (run_dir_.empty()) throw ConfigError("--resume needs --run-dir");
+    if (!fs::exists(run_dir_ + "/config.yaml"))
+      throw IoError("cannot resume: " + run_dir_ + "/config.yaml not found");
+    const std::string base = options_.config_path.empty() ? run_dir_ + "/config.yaml"
+                                                          : options_.config_path;
+    cfg_ = config::load_config(base, options_.overrides);
+  } else {
+    if (options_.config_path.empty()) throw ConfigError("train needs a config file");
+    cfg_ = config::load_config(options_.config_path, options_.overrides);
+    if (run_dir_.empty()) {
+      char stamp[32];
+      const std::time_t t = std::time(nullptr);
+      std::strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", std::localtime(&t));
+      run_dir_ = "runs/" + cfg_.game.name + "-" + stamp;
+    }
+    if (dir_is_nonempty(run_dir_))
+      throw ConfigError("run directory " + run_dir_ +
+                        " is not empty; pass --resume to continue that run, or pick another "
+                        "--run-dir");
+  }
+  for (const char* sub : {"", "/logs", "/shards", "/checkpoints"}) {
+    std::error_code ec;
+    fs::create_directories(run_dir_ + sub, ec);
+    if (ec) throw IoError("cannot create " + run_dir_ + sub + ": " + ec.message());
+  }
+  data::write_file_atomic(run_dir_ + "/config.yaml", config::to_yaml(cfg_));
+  names_ = ipc::RunNames::make(ipc::new_run_id(), run_dir_, cfg_.writer.endpoint);
+  data::write_file_atomic(run_dir_ + "/run_id", names_.run_id + "\n");
+}
+
+void Supervisor::spawn(Process& p) {
+  std::vector<std::string> argv_s{"zeroplay"};
+  argv_s.insert(argv_s.end(), p.args.begin(), p.args.end());
+  const std::string out_path = run_dir_ + "/logs/" + p.name + ".out";
+  const pid_t parent = getpid();
+  const pid_t pid = fork();
+  if (pid < 0) throw IoError(std::string("fork failed: ") + std::strerror(errno));
+  if (pid == 0) {
+    // Child: die with the supervisor, keep out of the terminal's Ctrl-C (the supervisor
+    // stops children in order), and send stdout/stderr to the role's .out file.
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != parent) _exit(1);
+    setpgid(0, 0);
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    const int fd = open(out_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd >= 0) {
+      dup2(fd, 1);
+      dup2(fd, 2);
+    }
+    std::vector<char*> argv;
+    for (auto& s : argv_s) argv.push_back(const_cast<char*>(s.c_str()));
+    argv.push_back(nullptr);
+    execv(exe_.c_str(), argv.data());
+    _exit(127);
+  }
+  p.pid = pid;
+  p.starts += 1;
+  p.started_at = now_s();
+  stats_->set(p.slot, ipc::kStarts, p.starts);
+  // The heartbeat restarts now; an old value must not make the new process look hung.
+  stats_->set(p.slot, ipc::kHeartbeatNs, now_ns());
+  spdlog::info("started {} (pid {}){}", p.name, pid,
+               p.starts > 1 ? " restart #" + std::to_string(p.starts - 1) : "");
+}
+
+void Supervisor::reap() {
+  int status;
+  pid_t pid;
+  while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+    for (auto& p : procs_) {
+      if (p->pid != pid) continue;
+      p->pid = -1;
+      const bool clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+      const std::string how = WIFEXITED(status)
+                                  ? "exit code " + std::to_string(WEXITSTATUS(status))
+                                  : std::string("signal ") + strsignal(WTERMSIG(status));
+      if (stopping_) break;
+      if (clean && p.get() == learner_ && cfg_.train.max_steps > 0 &&
+          stats_->get(learner_->slot, ipc::kTrainSteps) >= cfg_.train.max_steps) {
+        spdlog::info("learner reached train.max_steps = {}; stopping the run",
+                     cfg_.train.max_steps);
+        p->finished = true;
+        stopping_ = true;
+        break;
+      }
+      const double now = now_s();
+      p->crashes.push_back(now);
+      while (!p->crashes.empty() && now - p->crashes.front() > 120) p->crashes.pop_front();
+      if (p->crashes.size() >= 5) {
+        give_up_reason_ = p->name + " crashed " + std::to_string(p->crashes.size()) +
+                          " times in 2 minutes (last: " + how + "); see " + run_dir_ + "/logs/" +
+                          p->name + ".log and .out";
+        stopping_ = true;
+        break;
+      }
+      if (now - p->started_at > 60) p->backoff_s = 1.0;  // it had been running fine
+      p->restart_at = now + p->backoff_s;
+      spdlog::warn("{} died ({}); restarting in {:.0f} s", p->name, how, p->backoff_s);
+      std::printf("[supervisor] %s died (%s); restarting in %.0f s\n", p->name.c_str(),
+                  how.c_str(), p->backoff_s);
+      std::fflush(stdout);
+      p->backoff_s = std::min(p->backoff_s * 2, 30.0);
+    }
+  }
+}
+
+void Supervisor::check_heartbeats() {
+  const int64_t now = now_ns();
+  const double timeout = cfg_.monitor.heartbeat_timeout_s;
+  for (auto& p : procs_) {
+    if (p->pid <= 0) continue;
+    const double silent = (now - stats_->get(p->slot, ipc::kHeartbeatNs)) * 1e-9;
+    if (silent > timeout && now_s() - p->started_at > timeout) {
+      spdlog::warn("{} (pid {}) sent no heartbeat for {:.0f} s; killing it", p->name, p->pid,
+                   silent);
+      std::printf("[supervisor] %s hung (no heartbeat for %.0f s); restarting\n",
+                  p->name.c_str(), silent);
+      kill(p->pid, SIGKILL);
+    }
+  }
+}
+
+void Supervisor::report(bool final) {
+  const Snapshot cur = take_snapshot(*stats_);
+  const Status st = compute_status(last_, cur, clock_.seconds(),
+                                   cfg_.actors.games_per_actor * cfg_.search.leaves_per_round);
+  last_ = cur;
+  std::string line = format_status_line(st);
+  int restarts = 0;
+  for (auto& p : procs_) restarts += std::max(0, p->starts - 1);
+  if (restarts > 0) line += " | restarts " + std::to_string(restarts);
+  std::printf("%s%s\n", final ? "[final] " : "", line.c_str());
+  std::fflush(stdout);
+  metrics_ << format_status_json(st) << "\n";
+  metrics_.flush();
+}
+
+void Supervisor::stop_group(const std::vector<Process*>& group, double timeout_s) {
+  for (Process* p : group)
+    if (p->pid > 0) kill(p->pid, SIGTERM);
+  Stopwatch sw;
+  for (;;) {
+    bool alive = false;
+    for (Process* p : group) {
+      if (p->pid <= 0) continue;
+      int status;
+      if (waitpid(p->pid, &status, WNOHANG) == p->pid)
+        p->pid = -1;
+      else
+        alive = true;
+    }
+    if (!alive) return;
+    if (g_signals.load(std::memory_order_relaxed) >= 2 || sw.seconds() > timeout_s) {
+      for (Process* p : group)
+        if (p->pid > 0) {
+          spdlog::warn("{} did not stop in time; killing it", p->name);
+          kill(p->pid, SIGKILL);
+          waitpid(p->pid, nullptr, 0);
+          p->pid = -1;
+        }
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+void Supervisor::stop_all() {
+  std::printf("[supervisor] stopping: actors first, then the writer flushes and the learner "
+              "saves a checkpoint (Ctrl-C again to kill at once)\n");
+  std::fflush(stdout);
+  stop_group(actors_, cfg_.writer.shard_seconds + 20);
+  std::vector<Process*> others;
+  for (auto& p : procs_)
+    if (p.get() != writer_ && p.get() != learner_ &&
+        std::find(actors_.begin(), actors_.end(), p.get()) == actors_.end())
+      others.push_back(p.get());
+  stop_group(others, 30);
+  stop_group({writer_}, 30);
+  stop_group({learner_}, 120);
+}
+
+void Supervisor::kill_all_hard() {
+  for (auto& p : procs_)
+    if (p->pid > 0) kill(p->pid, SIGKILL);
+  for (auto& p : procs_)
+    if (p->pid > 0) waitpid(p->pid, nullptr, 0), p->pid = -1;
+}
+
+void Supervisor::cleanup_shm() {
+  stats_.reset();
+  store_.reset();
+  ipc::Stats::remove(names_.stats);
+  ipc::ModelStore::remove(names_.models);
+}
+
+int Supervisor::run() {
+  run_dir_ = options_.run_dir;
+  prepare_run_dir();
+  exe_ = exe_path();
+  init_logging("supervisor", run_dir_ + "/logs/supervisor.log");
+  spdlog::info("resolved config:\n{}", config::to_yaml(cfg_));
+  for (const auto& name : ipc::remove_stale_objects())
+    spdlog::info("removed stale shared-memory object {}", name);
+  if (cfg_.actors.count > ipc::kMaxActors)
+    throw ConfigError("actors.count " + std::to_string(cfg_.actors.count) + " exceeds " +
+                      std::to_string(ipc::kMaxActors));
+  auto game = game::make_game(cfg_.game.name, {cfg_.game.board_size});
+  stats_ = ipc::Stats::create(names_.stats, cfg_.actors.count);
+  stats_->set(ipc::kSupervisorSlot, ipc::kPid, getpid());
+  store_ = ipc::ModelStore::create(names_.models, model_slot_bytes(*game, cfg_.model));
+  metrics_.open(run_dir_ + "/metrics.jsonl", std::ios::app);
+
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+
+  auto add = [&](const std::string& name, std::vector<std::string> args, int slot) {
+    procs_.push_back(std::make_unique<Process>());
+    Process& p = *procs_.back();
+    p.name = name;
+    p.args = std::move(args);
+    p.slot = slot;
+    return &p;
+  };
+  writer_ = add("writer", {"writer", "--run-dir", run_dir_}, ipc::kWriterSlot);
+  learner_ = add("learner", {"learner", "--run-dir", run_dir_}, ipc::kLearnerSlot);
+  for (int i = 0; i < cfg_.actors.count; ++i)
+    actors_.push_back(add("actor-" + std::to_string(i),
+                          {"actor", "--run-dir", run_dir_, "--index", std::to_string(i)},
+                          ipc::kFirstActorSlot + i));
+  std::printf("[supervisor] run %s in %s: %s, %d actors x %d games, %d simulations/move%s\n",
+              names_.run_id.c_str(), run_dir_.c_str(), cfg_.game.name.c_str(), cfg_.actors.count,
+              cfg_.actors.games_per_actor, cfg_.search.simulations,
+              options_.resume ? " (resumed)" : "");
+  std::fflush(stdout);
+  for (auto& p : procs_) spawn(*p);
+
+  last_ = take_snapshot(*stats_);
+  double next_report = cfg_.monitor.interval_s;
+  while (!stopping_) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (g_signals.load(std::memory_order_relaxed) > 0) {
+      stopping_ = true;
+      break;
+    }
+    reap();
+    if (stopping_) break;
+    const double now = now_s();
+    for (auto& p : procs_)
+      if (p->pid < 0 && !p->finished && now >= p->restart_at) spawn(*p);
+    check_heartbeats();
+    if (clock_.seconds() >= next_report) {
+      report(false);
+      next_report += cfg_.monitor.interval_s;
+    }
+    if (cfg_.train.max_seconds > 0 && clock_.seconds() >= cfg_.train.max_seconds) {
+      std::printf("[supervisor] train.max_seconds = %.0f reached\n", cfg_.train.max_seconds);
+      stopping_ = true;
+    }
+  }
+  if (g_signals.load(std::memory_order_relaxed) >= 2) {
+    kill_all_hard();
+  } else {
+    stop_all();
+  }
+  report(true);
+  cleanup_shm();
+  if (!give_up_reason_.empty()) {
+    std::fprintf(stderr, "zeroplay: error: giving up: %s\n", give_up_reason_.c_str());
+    return 1;
+  }
+  std::printf("[supervisor] stopped cleanly; run directory %s\n", run_dir_.c_str());
+  return 0;
+}
+
+}  // namespace
+
+int run_train(const TrainOptions& options) {
+  Supervisor s(options);
+  return s.run();
+}
+
+}  // namespace zp::supervisor

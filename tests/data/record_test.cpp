@@ -1,0 +1,110 @@
+#include <catch2/catch.hpp>
+
+#include <fstream>
+
+#include "shared/core/error.h"
+#include "shared/data/shard.h"
+#include "shared/game/registry.h"
+#include "tests/test_support.h"
+
+namespace {
+
+// A complete, legal Connect Four game: player 0 wins vertically in column 1.
+zp::data::GameRecord sample_record() {
+  auto g = zp::game::make_game("connect4");
+  zp::data::GameRecord r;
+  r.actor_id = 3;
+  r.sequence = 17;
+  r.model_version = 5;
+  r.game_name = "connect4";
+  r.num_actions = 7;
+  std::vector<float> pi(7, 0.0f);
+  for (zp::game::Action a : g->parse_moves("1212121")) {
+    std::fill(pi.begin(), pi.end(), 0.0f);
+    pi[a] = 0.75f;
+    pi[6] += 0.25f;
+    r.add_position(a, pi.data());
+  }
+  r.result = 1;
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("records round-trip and validate", "[unit][data]") {
+  const auto r = sample_record();
+  std::string bytes;
+  zp::data::encode_record(r, &bytes);
+  CHECK(zp::data::record_size(bytes) == bytes.size());
+  const auto d = zp::data::decode_record(bytes);
+  CHECK(d.actor_id == 3);
+  CHECK(d.sequence == 17);
+  CHECK(d.model_version == 5);
+  CHECK(d.moves == r.moves);
+  CHECK(d.policy_offsets == r.policy_offsets);
+  CHECK(d.result == 1);
+  CHECK_NOTHROW(zp::data::validate_record(d, *zp::game::make_game("connect4")));
+}
+
+TEST_CASE("bad records are rejected with a reason", "[unit][data]") {
+  std::string bytes;
+  zp::data::encode_record(sample_record(), &bytes);
+  SECTION("truncated") {
+    CHECK_THROWS_WITH(zp::data::decode_record(bytes.substr(0, bytes.size() - 3)),
+                      Catch::Contains("truncated"));
+    CHECK(zp::data::record_size(bytes.substr(0, 5)) == 0);
+  }
+  SECTION("checksum") {
+    bytes[20] ^= 0x40;
+    CHECK_THROWS_WITH(zp::data::decode_record(bytes), Catch::Contains("checksum"));
+  }
+  SECTION("garbage") {
+    CHECK_THROWS_WITH(zp::data::decode_record(std::string(64, 'x')), Catch::Contains("magic"));
+  }
+  SECTION("wrong game") {
+    CHECK_THROWS_WITH(zp::data::validate_record(zp::data::decode_record(bytes),
+                                                *zp::game::make_game("tictactoe")),
+                      Catch::Contains("connect4"));
+  }
+  SECTION("result that disagrees with the moves") {
+    auto r = sample_record();
+    r.result = -1;
+    CHECK_THROWS_WITH(zp::data::validate_record(r, *zp::game::make_game("connect4")),
+                      Catch::Contains("disagrees"));
+  }
+  SECTION("game not finished") {
+    auto r = sample_record();
+    r.moves.pop_back();
+    r.policy_offsets.pop_back();
+    CHECK_THROWS_WITH(zp::data::validate_record(r, *zp::game::make_game("connect4")),
+                      Catch::Contains("before the game is over"));
+  }
+}
+
+TEST_CASE("shards round-trip and corruption is detected", "[unit][data]") {
+  zp::test::TempDir dir;
+  const std::string path = dir.path() + "/a.shard";
+  zp::data::ShardBuilder b("connect4");
+  for (int i = 0; i < 5; ++i) b.add(sample_record());
+  b.write(path);
+  CHECK(b.empty());
+  zp::data::ShardInfo info;
+  const auto records = zp::data::read_shard(path, &info);
+  CHECK(records.size() == 5);
+  CHECK(info.num_positions == 35);
+  CHECK(info.game_name == "connect4");
+
+  std::string bytes = zp::data::read_file(path);
+  SECTION("flipped byte") {
+    bytes[bytes.size() / 2] ^= 1;
+    zp::data::write_file_atomic(path, bytes);
+    CHECK_THROWS_WITH(zp::data::read_shard(path), Catch::Contains("checksum"));
+  }
+  SECTION("truncated") {
+    zp::data::write_file_atomic(path, bytes.substr(0, bytes.size() - 100));
+    CHECK_THROWS_AS(zp::data::read_shard(path), zp::FormatError);
+  }
+  SECTION("missing") {
+    CHECK_THROWS_AS(zp::data::read_shard(dir.path() + "/none.shard"), zp::IoError);
+  }
+}

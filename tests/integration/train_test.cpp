@@ -1,0 +1,245 @@
+// End-to-end runs of `zeroplay train` on the tiny Connect Four config: real processes,
+// real shared memory, real sockets. Tagged [integration].
+#include <catch2/catch.hpp>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "shared/data/shard.h"
+#include "shared/ipc/run_context.h"
+#include "shared/ipc/stats.h"
+#include "tests/test_support.h"
+
+namespace fs = std::filesystem;
+using zp::test::ChildProcess;
+using zp::test::wait_until;
+
+namespace {
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// Starts `zeroplay train config/tiny.yaml` in `run_dir` with extra arguments.
+std::unique_ptr<ChildProcess> start_train(const std::string& run_dir,
+                                          const std::vector<std::string>& extra) {
+  std::vector<std::string> argv{zp::test::zeroplay_binary(), "train",
+                                zp::test::source_dir() + "/config/tiny.yaml", "--run-dir",
+                                run_dir};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  return std::make_unique<ChildProcess>(argv, run_dir + ".out");
+}
+
+// Attaches to the run's stats block once the supervisor has created it.
+std::unique_ptr<zp::ipc::Stats> attach(const std::string& run_dir) {
+  std::unique_ptr<zp::ipc::Stats> stats;
+  wait_until(
+      [&] {
+        try {
+          if (!fs::exists(run_dir + "/run_id")) return false;
+          stats = zp::ipc::Stats::open(zp::ipc::load_run_context(run_dir).names.stats);
+          return true;
+        } catch (const std::exception&) {
+          return false;
+        }
+      },
+      60);
+  return stats;
+}
+
+int64_t actor_sum(zp::ipc::Stats& s, zp::ipc::Counter c) {
+  int64_t n = 0;
+  for (int a = 0; a < s.num_actors(); ++a) n += s.get(zp::ipc::kFirstActorSlot + a, c);
+  return n;
+}
+
+// Every record in the run's shards; fails the test on an invalid shard or a duplicate.
+size_t count_records(const std::string& run_dir) {
+  std::set<std::pair<uint32_t, uint64_t>> seen;
+  for (const auto& e : fs::directory_iterator(run_dir + "/shards")) {
+    if (e.path().extension() != ".zps") continue;
+    const auto records = zp::data::read_shard(e.path().string());
+    for (const auto& r : records) {
+      INFO("duplicate record actor " << r.actor_id << " seq " << r.sequence);
+      CHECK(seen.insert({r.actor_id, r.sequence}).second);
+    }
+  }
+  return seen.size();
+}
+
+bool shm_objects_left(const std::string& run_id) {
+  for (const auto& e : fs::directory_iterator("/dev/shm"))
+    if (e.path().filename().string().find("zp-" + run_id) == 0) return true;
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("train runs, publishes, switches models, stops cleanly and resumes",
+          "[integration][train]") {
+  zp::test::TempDir tmp;
+  const std::string run = tmp.path() + "/run";
+  auto train = start_train(run, {"--set", "actors.count=2", "--set", "train.max_seconds=0"});
+  auto stats = attach(run);
+  REQUIRE(stats);
+  const std::string run_id = zp::ipc::load_run_context(run).names.run_id;
+
+  // Positions flow, at least 3 versions are published, every actor moves past its first one.
+  const bool ok = wait_until(
+      [&] {
+        if (stats->get(zp::ipc::kLearnerSlot, zp::ipc::kModelVersion) < 3) return false;
+        if (stats->get(zp::ipc::kWriterSlot, zp::ipc::kPositions) == 0) return false;
+        for (int a = 0; a < 2; ++a) {
+          const int slot = zp::ipc::kFirstActorSlot + a;
+          if (stats->get(slot, zp::ipc::kModelVersion) <=
+              stats->get(slot, zp::ipc::kModelVersionStart))
+            return false;
+        }
+        return true;
+      },
+      240);
+  INFO(slurp(run + ".out"));
+  REQUIRE(ok);
+  stats.reset();
+
+  train->signal(SIGINT);
+  REQUIRE(train->wait(120) == 0);
+  CHECK_FALSE(shm_objects_left(run_id));
+
+  // The final metrics line: what the actors sent equals what the writer made durable, and
+  // equals what the shards hold.
+  std::string last, line;
+  std::ifstream metrics(run + "/metrics.jsonl");
+  while (std::getline(metrics, line)) last = line;
+  std::smatch m1, m2;
+  REQUIRE(std::regex_search(last, m1, std::regex("\"games\":(\\d+)")));
+  REQUIRE(std::regex_search(last, m2, std::regex("\"written_games\":(\\d+)")));
+  const long sent = std::stol(m1[1]), written = std::stol(m2[1]);
+  CHECK(sent > 0);
+  CHECK(written == sent);
+  CHECK(count_records(run) == static_cast<size_t>(written));
+  const std::string out = slurp(run + ".out");
+  CHECK(out.find("pos/s") != std::string::npos);
+
+  // Resume: the learner continues from its last step.
+  std::smatch step_match;
+  REQUIRE(std::regex_search(last, step_match, std::regex("\"learner_step\":(\\d+)")));
+  const long step = std::stol(step_match[1]);
+  CHECK(step > 0);
+  auto resumed = start_train(run, {"--resume", "--set", "train.max_seconds=25"});
+  CHECK(resumed->wait(180) == 0);
+  const std::string log = slurp(run + "/logs/learner.log");
+  CHECK(log.find("resuming from step") != std::string::npos);
+  std::ifstream metrics2(run + "/metrics.jsonl");
+  while (std::getline(metrics2, line)) last = line;
+  REQUIRE(std::regex_search(last, step_match, std::regex("\"learner_step\":(\\d+)")));
+  CHECK(std::stol(step_match[1]) > step);
+}
+
+TEST_CASE("a non-empty run directory is refused without --resume", "[integration][train]") {
+  zp::test::TempDir tmp;
+  std::ofstream(tmp.path() + "/something") << "x";
+  const auto r = zp::test::run_command(zp::test::zeroplay_binary() + " train " +
+                                       zp::test::source_dir() + "/config/tiny.yaml --run-dir " +
+                                       tmp.path());
+  CHECK(r.exit_code != 0);
+  CHECK(r.output.find("not empty") != std::string::npos);
+}
+
+TEST_CASE("kill -9 of an actor holding the GPU lock, the writer and the learner",
+          "[integration][fault]") {
+  zp::test::TempDir tmp;
+  const std::string run = tmp.path() + "/run";
+  auto train = start_train(run, {"--set", "actors.count=2", "--set", "actors.gpu_lock=on",
+                                 "--set", "train.max_seconds=0", "--set",
+                                 "monitor.interval_s=1"});
+  auto stats = attach(run);
+  REQUIRE(stats);
+  const auto ctx = zp::ipc::load_run_context(run);
+  INFO(slurp(run + ".out"));
+  REQUIRE(wait_until([&] { return stats->get(zp::ipc::kWriterSlot, zp::ipc::kPositions) > 0; },
+                     180));
+
+  {
+    // Find the actor holding the GPU lock right now (fcntl reports the holder's pid).
+    const int fd = open(ctx.names.gpu_lock_path(0).c_str(), O_RDWR);
+    REQUIRE(fd >= 0);
+    pid_t holder = -1;
+    wait_until(
+        [&] {
+          struct flock fl {};
+          fl.l_type = F_WRLCK;
+          fl.l_whence = SEEK_SET;
+          if (fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK) {
+            holder = fl.l_pid;
+            kill(holder, SIGKILL);
+            return true;
+          }
+          return false;
+        },
+        30);
+    close(fd);
+    REQUIRE(holder > 0);
+    int victim = -1;
+    for (int a = 0; a < 2; ++a)
+      if (stats->get(zp::ipc::kFirstActorSlot + a, zp::ipc::kPid) == holder) victim = a;
+    REQUIRE(victim >= 0);
+    const int other = zp::ipc::kFirstActorSlot + (1 - victim);
+    const int64_t before = stats->get(other, zp::ipc::kPositions);
+    // The other actor keeps producing within a few seconds (the kernel released the lock).
+    CHECK(wait_until([&] { return stats->get(other, zp::ipc::kPositions) > before + 5; }, 10));
+    // The supervisor restarts the killed one, and the status line says so.
+    CHECK(wait_until(
+        [&] { return stats->get(zp::ipc::kFirstActorSlot + victim, zp::ipc::kStarts) >= 2; },
+        30));
+    CHECK(wait_until([&] { return slurp(run + ".out").find("restarts 1") != std::string::npos; },
+                     30));
+  }
+
+  {
+    // The writer: actors keep their records until the restarted writer acknowledges them.
+    const pid_t writer = static_cast<pid_t>(stats->get(zp::ipc::kWriterSlot, zp::ipc::kPid));
+    const int64_t written = stats->get(zp::ipc::kWriterSlot, zp::ipc::kGames);
+    kill(writer, SIGKILL);
+    CHECK(wait_until([&] { return stats->get(zp::ipc::kWriterSlot, zp::ipc::kStarts) >= 2; }, 30));
+    CHECK(wait_until(
+        [&] { return stats->get(zp::ipc::kWriterSlot, zp::ipc::kGames) > 0; }, 60));
+    (void)written;
+  }
+
+  {
+    // The learner resumes from its last checkpoint.
+    REQUIRE(wait_until(
+        [&] { return stats->get(zp::ipc::kLearnerSlot, zp::ipc::kModelVersion) >= 2; }, 120));
+    const pid_t learner = static_cast<pid_t>(stats->get(zp::ipc::kLearnerSlot, zp::ipc::kPid));
+    kill(learner, SIGKILL);
+    CHECK(wait_until([&] { return stats->get(zp::ipc::kLearnerSlot, zp::ipc::kStarts) >= 2; },
+                     30));
+    CHECK(wait_until(
+        [&] {
+          return slurp(run + "/logs/learner.log").find("resuming from step") != std::string::npos;
+        },
+        60));
+  }
+
+  stats.reset();
+  train->signal(SIGINT);
+  REQUIRE(train->wait(120) == 0);
+  // Nothing acknowledged was lost and nothing is duplicated: every record the actors sent
+  // since their last restart is in the shards exactly once.
+  std::string last, line;
+  std::ifstream metrics(run + "/metrics.jsonl");
+  while (std::getline(metrics, line)) last = line;
+  std::smatch m;
+  REQUIRE(std::regex_search(last, m, std::regex("\"written_games\":(\\d+)")));
+  CHECK(count_records(run) == static_cast<size_t>(std::stol(m[1])));
+}

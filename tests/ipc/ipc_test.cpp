@@ -1,0 +1,391 @@
+// IPC building blocks across real processes: the stats block and the model store are written
+// by a fork()ed child and read by the parent; the GPU lock survives its holder's SIGKILL; the
+// record channel runs over ipc:// sockets, including a writer restart.
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/interprocess/sync/file_lock.hpp>
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <fstream>
+#include <set>
+#include <thread>
+
+#include "shared/core/clock.h"
+#include "shared/core/error.h"
+#include "shared/ipc/channel.h"
+#include "shared/ipc/gpu_lock.h"
+#include "shared/ipc/model_store.h"
+#include "shared/ipc/names.h"
+#include "shared/ipc/run_context.h"
+#include "shared/ipc/stats.h"
+#include "tests/test_support.h"
+
+namespace {
+
+using namespace zp::ipc;
+
+// A name no other test run uses at the same time.
+std::string unique_name(const std::string& what) {
+  return "zp-test" + new_run_id() + std::to_string(::getpid()) + "-" + what;
+}
+
+// Waits for `pid` and returns its exit status (or 128 + signal).
+int wait_child(pid_t pid) {
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+// Runs `body` in a fork()ed child that exits 0 on success, 1 on any exception.
+template <typename F>
+pid_t fork_child(F body) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    int rc = 0;
+    try {
+      body();
+    } catch (...) {
+      rc = 1;
+    }
+    ::_exit(rc);
+  }
+  REQUIRE(pid > 0);
+  return pid;
+}
+
+// Removes a shm object when the test ends, whatever happens.
+struct ShmGuard {
+  std::string name;
+  ~ShmGuard() { Stats::remove(name); }
+};
+
+// Polls `sender` until `done()` or the timeout; returns done().
+template <typename F>
+bool poll_until(RecordSender& sender, F done, double timeout_s) {
+  const double end = zp::now_s() + timeout_s;
+  while (!done() && zp::now_s() < end) {
+    sender.poll();
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return done();
+}
+
+}  // namespace
+
+TEST_CASE("stats block: a child's counters reach the parent", "[unit][ipc]") {
+  const std::string name = unique_name("stats");
+  ShmGuard guard{name};
+  auto stats = Stats::create(name, 3);
+  CHECK(stats->num_actors() == 3);
+  CHECK(stats->get(kFirstActorSlot + 2, kPositions) == 0);
+  // Private mapping rights: nobody else may read another user's run.
+  struct stat st;
+  REQUIRE(::stat(("/dev/shm/" + name).c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+
+  const pid_t pid = fork_child([&] {
+    auto s = Stats::open(name);
+    s->set(kWriterSlot, kPid, ::getpid());
+    for (int i = 0; i < 1000; ++i) s->add(kFirstActorSlot + 2, kPositions, 3);
+    s->heartbeat(kWriterSlot);
+  });
+  CHECK(wait_child(pid) == 0);
+  CHECK(stats->get(kWriterSlot, kPid) == pid);
+  CHECK(stats->get(kFirstActorSlot + 2, kPositions) == 3000);
+  CHECK(stats->get(kWriterSlot, kHeartbeatNs) > 0);
+  CHECK(stats->get(kWriterSlot, kHeartbeatNs) <= zp::now_ns());
+  CHECK(Stats::open(name)->num_actors() == 3);
+
+  // create() replaces an old object of the same name with a zeroed one.
+  auto again = Stats::create(name, 1);
+  CHECK(again->get(kFirstActorSlot + 2, kPositions) == 0);
+  Stats::remove(name);
+  CHECK_THROWS_AS(Stats::open(name), zp::IoError);
+}
+
+TEST_CASE("model store: publish and read back", "[unit][ipc]") {
+  const std::string name = unique_name("models");
+  ShmGuard guard{name};
+  auto store = ModelStore::create(name, 1000);
+  std::string bytes = "untouched";
+  CHECK(store->read_latest(&bytes) == 0);
+  CHECK(store->read_best(&bytes) == 0);
+  CHECK(store->latest_version() == 0);
+
+  store->publish_latest(1, "first model");
+  store->publish_latest(2, std::string(1000, 'x'));  // exactly the capacity
+  auto reader = ModelStore::open(name);
+  CHECK(reader->slot_bytes() == 1000);
+  CHECK(reader->latest_version() == 2);
+  CHECK(reader->read_latest(&bytes) == 2);
+  CHECK(bytes == std::string(1000, 'x'));
+  store->publish_latest(7, "");  // versions may skip; empty models are fine
+  CHECK(reader->read_latest(&bytes) == 7);
+  CHECK(bytes.empty());
+
+  store->publish_best(2, "best so far");
+  CHECK(reader->best_version() == 2);
+  CHECK(reader->read_best(&bytes) == 2);
+  CHECK(bytes == "best so far");
+
+  CHECK_THROWS_AS(store->publish_latest(7, "same version"), zp::StateError);
+  CHECK_THROWS_AS(store->publish_latest(8, std::string(1001, 'y')), zp::StateError);
+  CHECK_THROWS_AS(store->publish_best(1, "older"), zp::StateError);
+  CHECK(reader->read_latest(&bytes) == 7);  // failed publishes change nothing
+  CHECK_THROWS_AS(ModelStore::open(unique_name("absent")), zp::IoError);
+}
+
+TEST_CASE("model store: a reader racing a writer process never sees a torn model", "[unit][ipc]") {
+  const std::string name = unique_name("models");
+  ShmGuard guard{name};
+  constexpr size_t kCapacity = 256 * 1024;
+  constexpr int64_t kVersions = 3000;
+  auto store = ModelStore::create(name, kCapacity);
+  // Model v: (v * 7919) % kCapacity + 1 bytes, every byte v & 0xff.
+  auto size_of = [](int64_t v) { return static_cast<size_t>(v * 7919) % kCapacity + 1; };
+
+  const pid_t pid = fork_child([&] {
+    auto w = ModelStore::open(name);
+    std::string buf;
+    for (int64_t v = 1; v <= kVersions; ++v) {
+      buf.assign(size_of(v), static_cast<char>(v & 0xff));
+      w->publish_latest(v, buf);
+      if (v % 10 == 0) w->publish_best(v, buf);
+    }
+  });
+
+  std::string bytes;
+  int64_t reads = 0, bad = 0, last = 0, regressions = 0;
+  std::set<int64_t> versions_seen;
+  for (;;) {
+    const bool writer_done = ::waitpid(pid, nullptr, WNOHANG) == pid;
+    for (int i = 0; i < 50; ++i) {
+      const int64_t v = store->read_latest(&bytes);
+      if (v == 0) continue;
+      ++reads;
+      versions_seen.insert(v);
+      if (v < last) ++regressions;
+      last = v;
+      if (bytes.size() != size_of(v) ||
+          bytes.find_first_not_of(static_cast<char>(v & 0xff)) != std::string::npos)
+        ++bad;
+      const int64_t b = store->read_best(&bytes);
+      if (b != 0 && (b % 10 != 0 || bytes.size() != size_of(b) ||
+                     bytes.find_first_not_of(static_cast<char>(b & 0xff)) != std::string::npos))
+        ++bad;
+    }
+    if (writer_done) break;
+  }
+  INFO("reads " << reads << ", distinct versions " << versions_seen.size());
+  CHECK(bad == 0);
+  CHECK(regressions == 0);
+  CHECK(reads > 0);
+  CHECK(versions_seen.size() > 10);  // the reader really overlapped the writer
+  CHECK(store->read_latest(&bytes) == kVersions);
+  CHECK(bytes.size() == size_of(kVersions));
+}
+
+TEST_CASE("GPU lock: a holder killed with SIGKILL releases it", "[unit][ipc]") {
+  zp::test::TempDir dir;
+  const std::string path = dir.path() + "/gpu0.lock";
+  int ready[2];
+  REQUIRE(::pipe(ready) == 0);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    GpuLock l(path);
+    l.lock();
+    (void)!::write(ready[1], "L", 1);
+    for (;;) ::pause();  // hold it until killed
+  }
+  REQUIRE(pid > 0);
+  char c = 0;
+  REQUIRE(::read(ready[0], &c, 1) == 1);
+  ::close(ready[0]);
+  ::close(ready[1]);
+
+  struct stat st;
+  REQUIRE(::stat(path.c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+  {
+    // While the child holds it, nobody else gets it.
+    boost::interprocess::file_lock probe(path.c_str());
+    CHECK_FALSE(probe.try_lock());
+  }
+
+  GpuLock lock(path);
+  std::thread killer([pid] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    ::kill(pid, SIGKILL);
+  });
+  const double t0 = zp::now_s();
+  lock.lock();  // blocks until the kernel releases the dead child's lock
+  const double waited = zp::now_s() - t0;
+  killer.join();
+  CHECK(wait_child(pid) == 128 + SIGKILL);
+  CHECK(waited < 1.3);  // within a second of the kill
+  CHECK(lock.wait_ns() >= 250'000'000);
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  lock.unlock();
+  CHECK(lock.hold_ns() >= 20'000'000);
+  {
+    GpuLockGuard g(lock);  // reacquire: nothing holds it now
+  }
+  CHECK(lock.wait_ns() < 1'300'000'000);
+}
+
+TEST_CASE("run names carry the run id and endpoints", "[unit][ipc]") {
+  const auto n = RunNames::make("ab12cd34", "/tmp/run-x/", "");
+  CHECK(n.stats == "zp-ab12cd34-stats");
+  CHECK(n.models == "zp-ab12cd34-models");
+  CHECK(n.records == "ipc:///tmp/run-x/records.sock");
+  CHECK(n.acks == "ipc:///tmp/run-x/acks.sock");
+  CHECK(n.gpu_lock_path(1) == "/tmp/run-x/gpu1.lock");
+  const auto t = RunNames::make("ab12cd34", "/tmp/run-x", "tcp://10.0.0.5:5555");
+  CHECK(t.records == "tcp://10.0.0.5:5555");
+  CHECK(t.acks == "tcp://10.0.0.5:5556");
+  CHECK_THROWS_AS(RunNames::make("ab", "/tmp", "tcp://host"), zp::ConfigError);
+  CHECK_THROWS_AS(RunNames::make("ab", "/tmp", "tcp://host:65535"), zp::ConfigError);
+  CHECK_THROWS_AS(RunNames::make("ab", "/tmp", "udp://host:1"), zp::ConfigError);
+  CHECK_THROWS_AS(RunNames::make("ab", "/tmp/" + std::string(120, 'd'), ""), zp::ConfigError);
+  const std::string id = new_run_id();
+  CHECK(id.size() == 8);
+  CHECK(id.find_first_not_of("0123456789abcdef") == std::string::npos);
+  CHECK(new_run_id() != id);
+}
+
+TEST_CASE("run context: config, run id and names from a run directory", "[unit][ipc]") {
+  zp::test::TempDir dir;
+  CHECK_THROWS(load_run_context(dir.path()));
+  std::ofstream(dir.path() + "/config.yaml") << "game:\n  name: tictactoe\n";
+  CHECK_THROWS_AS(load_run_context(dir.path()), zp::IoError);  // no run_id yet
+  std::ofstream(dir.path() + "/run_id") << "0badc0de\n";
+  const RunContext ctx = load_run_context(dir.path());
+  CHECK(ctx.config.game.name == "tictactoe");
+  CHECK(ctx.names.run_id == "0badc0de");
+  CHECK(ctx.names.records == "ipc://" + dir.path() + "/records.sock");
+  CHECK(ctx.shards_dir() == dir.path() + "/shards");
+  CHECK(ctx.log_path("writer") == dir.path() + "/logs/writer.log");
+}
+
+TEST_CASE("stale shm objects of dead runs are removed, live ones kept", "[unit][ipc]") {
+  // A pid that surely belongs to no process: a child we have already reaped.
+  const pid_t dead = fork_child([] {});
+  REQUIRE(wait_child(dead) == 0);
+  // Ids under a prefix of our own: other runs' objects on this machine are left alone.
+  const std::string prefix = "stale" + new_run_id();
+  const std::string dead_id = prefix + new_run_id(), live_id = prefix + new_run_id(),
+                    orphan_id = prefix + new_run_id();
+  ShmGuard g1{"zp-" + dead_id + "-stats"}, g2{"zp-" + dead_id + "-models"},
+      g3{"zp-" + live_id + "-stats"}, g4{"zp-" + orphan_id + "-models"};
+  Stats::create("zp-" + dead_id + "-stats", 1)->set(kSupervisorSlot, kPid, dead);
+  ModelStore::create("zp-" + dead_id + "-models", 64);
+  Stats::create("zp-" + live_id + "-stats", 1)->set(kSupervisorSlot, kPid, ::getpid());
+  ModelStore::create("zp-" + orphan_id + "-models", 64);  // young: within the grace period
+
+  const auto removed = remove_stale_objects(prefix);
+  const std::set<std::string> r(removed.begin(), removed.end());
+  CHECK(r.count("zp-" + dead_id + "-stats") == 1);
+  CHECK(r.count("zp-" + dead_id + "-models") == 1);
+  CHECK(r.count("zp-" + live_id + "-stats") == 0);
+  CHECK(r.count("zp-" + orphan_id + "-models") == 0);
+  CHECK_THROWS_AS(Stats::open("zp-" + dead_id + "-stats"), zp::IoError);
+  CHECK_NOTHROW(Stats::open("zp-" + live_id + "-stats"));
+}
+
+TEST_CASE("record channel: delivery, acks, resends after a writer restart", "[unit][ipc]") {
+  zp::test::TempDir dir;
+  const RunNames names = RunNames::make(new_run_id(), dir.path(), "");
+  auto receiver = std::make_unique<RecordReceiver>(names);
+  // Resends only on a new writer incarnation here: the timeout is far away.
+  RecordSender sender(names, 7, 1000.0);
+  auto payload = [](uint64_t seq) { return "record-" + std::to_string(seq); };
+
+  // Receives until `want` distinct payloads arrived (or 10 s), publishing `ack` (if given)
+  // every 50 ms as the writer does; returns what came.
+  auto receive_all = [&](size_t want, const Ack* ack = nullptr) {
+    std::set<std::string> got;
+    const double end = zp::now_s() + 10;
+    double next_ack = 0;
+    std::string m;
+    while (got.size() < want && zp::now_s() < end) {
+      if (ack && zp::now_s() >= next_ack) {
+        receiver->publish_ack(*ack);
+        next_ack = zp::now_s() + 0.05;
+      }
+      sender.poll();
+      if (receiver->receive(&m, 10)) got.insert(m);
+    }
+    return got;
+  };
+  // Publishes an ack every 50 ms (slow joiner: early ones may be lost) until `done()`.
+  auto ack_until = [&](const Ack& ack, auto done) {
+    const double end = zp::now_s() + 10;
+    double next = 0;
+    while (!done() && zp::now_s() < end) {
+      if (zp::now_s() >= next) {
+        receiver->publish_ack(ack);
+        next = zp::now_s() + 0.05;
+      }
+      sender.poll();
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    return done();
+  };
+
+  for (uint64_t s = 100; s < 110; ++s) sender.send(s, payload(s));
+  CHECK_THROWS_AS(sender.send(105, "again"), zp::StateError);
+  CHECK(sender.pending() == 10);
+  auto got = receive_all(10);
+  CHECK(got.size() == 10);
+  CHECK(got.count(payload(100)) == 1);
+  CHECK(got.count(payload(109)) == 1);
+
+  // An ack for [100, 104] drops exactly those; another actor's ack drops nothing.
+  Ack other{8, 1, 109, 100};
+  receiver->publish_ack(other);
+  CHECK(ack_until(Ack{7, 1, 104, 100}, [&] { return sender.pending() == 5; }));
+  CHECK(sender.acked_total() == 5);
+  CHECK(ack_until(Ack{7, 1, 109, 105}, [&] { return sender.pending() == 0; }));
+  CHECK(sender.acked_total() == 10);
+  CHECK(sender.resent_total() == 0);
+
+  // More records reach this writer, which then "crashes" before making them durable.
+  for (uint64_t s = 110; s < 115; ++s) sender.send(s, payload(s));
+  CHECK(receive_all(5).size() == 5);
+  receiver.reset();
+  receiver = std::make_unique<RecordReceiver>(names);
+  // The new incarnation acknowledges what is durable; the sender notices the restart and
+  // resends everything still pending to it.
+  const Ack restarted{7, 2, 109, 100};
+  got = receive_all(5, &restarted);
+  CHECK(got.size() == 5);
+  CHECK(got.count(payload(110)) == 1);
+  CHECK(got.count(payload(114)) == 1);
+  CHECK(sender.resent_total() == 5);
+  CHECK(ack_until(Ack{7, 2, 114, 100}, [&] { return sender.pending() == 0; }));
+  CHECK(sender.acked_total() == 15);
+}
+
+TEST_CASE("record channel: unacknowledged records are resent after the timeout", "[unit][ipc]") {
+  zp::test::TempDir dir;
+  const RunNames names = RunNames::make(new_run_id(), dir.path(), "");
+  RecordReceiver receiver(names);
+  RecordSender sender(names, 3, 0.2);
+  sender.send(1, "only");
+  std::string m;
+  int copies = 0;
+  const double end = zp::now_s() + 3;
+  while (copies < 2 && zp::now_s() < end) {
+    sender.poll();
+    if (receiver.receive(&m, 10)) {
+      CHECK(m == "only");
+      ++copies;
+    }
+  }
+  CHECK(copies == 2);
+  CHECK(sender.resent_total() >= 1);
+  CHECK(sender.pending() == 1);
+}

@@ -1,0 +1,438 @@
+// The learner role: replay window semantics, shard watching, and the `zeroplay learner`
+// process end to end (publication, corrupt shards, SIGTERM, resume).
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <numeric>
+
+#include "learner/learner_state.h"
+#include "learner/replay.h"
+#include "learner/shard_watcher.h"
+#include "shared/config/config.h"
+#include "shared/core/error.h"
+#include "shared/core/rng.h"
+#include "shared/data/shard.h"
+#include "shared/game/registry.h"
+#include "shared/ipc/model_store.h"
+#include "shared/ipc/names.h"
+#include "shared/ipc/stats.h"
+#include "shared/model/checkpoint.h"
+#include "tests/test_support.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using zp::data::GameRecord;
+using zp::learner::ReplayWindow;
+using zp::learner::ShardWatcher;
+
+std::shared_ptr<const zp::game::Game> connect4() {
+  zp::game::register_all_games();
+  return zp::game::make_game("connect4");
+}
+
+// Scales pi to sum 1 (as records on the wire must).
+void normalize(std::vector<float>& pi) {
+  const float sum = std::accumulate(pi.begin(), pi.end(), 0.0f);
+  for (float& p : pi) p /= sum;
+}
+
+// A record of `moves` (Connect Four digits) whose position i puts `mass` on the move played
+// and `rest` on every other legal move (then normalised unless `raw`); the result is taken
+// from the game.
+GameRecord record_of(const zp::game::Game& g, const std::string& moves, float mass = 0.75f,
+                     float rest = 0.05f, bool raw = false) {
+  GameRecord r;
+  r.game_name = g.name();
+  r.num_actions = static_cast<uint16_t>(g.num_actions());
+  auto s = g.new_initial_state();
+  std::vector<float> pi(g.num_actions());
+  for (zp::game::Action a : g.parse_moves(moves)) {
+    std::fill(pi.begin(), pi.end(), 0.0f);
+    for (zp::game::Action l : s->legal_actions()) pi[l] = rest;
+    pi[a] = mass;
+    if (!raw) normalize(pi);
+    r.add_position(a, pi.data());
+    s->apply(a);
+  }
+  r.result = static_cast<int8_t>(s->is_terminal() ? s->returns(0) : 0);
+  return r;
+}
+
+// A random legal game with a random visit distribution over the legal moves.
+GameRecord random_record(const zp::game::Game& g, zp::Rng& rng, uint64_t seq) {
+  GameRecord r;
+  r.game_name = g.name();
+  r.num_actions = static_cast<uint16_t>(g.num_actions());
+  r.sequence = seq;
+  auto s = g.new_initial_state();
+  std::vector<float> pi(g.num_actions());
+  while (!s->is_terminal()) {
+    const auto legal = s->legal_actions();
+    std::fill(pi.begin(), pi.end(), 0.0f);
+    for (zp::game::Action l : legal) pi[l] = 0.01f + static_cast<float>(rng.uniform());
+    normalize(pi);
+    const zp::game::Action a = legal[rng.uniform_int(static_cast<uint32_t>(legal.size()))];
+    r.add_position(a, pi.data());
+    s->apply(a);
+  }
+  r.result = static_cast<int8_t>(s->returns(0));
+  return r;
+}
+
+// Observations of every position of `moves`, in order.
+std::vector<std::vector<float>> observations_of(const zp::game::Game& g, const std::string& moves) {
+  std::vector<std::vector<float>> out;
+  auto s = g.new_initial_state();
+  for (zp::game::Action a : g.parse_moves(moves)) {
+    out.emplace_back(g.observation_shape().size());
+    s->write_observation(out.back().data());
+    s->apply(a);
+  }
+  return out;
+}
+
+bool same_obs(const ReplayWindow& w, int i, const std::vector<float>& expected) {
+  return std::equal(expected.begin(), expected.end(), w.observation(i));
+}
+
+void write_shard(const zp::game::Game& g, const std::string& path, int games, uint64_t seed) {
+  zp::Rng rng(seed);
+  zp::data::ShardBuilder b(g.name());
+  for (int i = 0; i < games; ++i) b.add(random_record(g, rng, seed * 1000 + i));
+  b.write(path);
+}
+
+void write_text(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+}  // namespace
+
+TEST_CASE("replay window keeps the most recent positions", "[unit][learner]") {
+  auto g = connect4();
+  const std::string a = "1212121", b = "12324272";  // 7 and 8 positions
+  ReplayWindow w(*g, 10);
+  CHECK(w.size() == 0);
+  w.add_record(record_of(*g, a));
+  CHECK(w.size() == 7);
+  CHECK(w.total_added() == 7);
+  w.add_record(record_of(*g, b));
+  CHECK(w.size() == 10);
+  CHECK(w.total_added() == 15);
+  // Held, oldest first: a's last two positions, then all of b.
+  const auto oa = observations_of(*g, a), ob = observations_of(*g, b);
+  CHECK(same_obs(w, 0, oa[5]));
+  CHECK(same_obs(w, 1, oa[6]));
+  for (int i = 0; i < 8; ++i) CHECK(same_obs(w, 2 + i, ob[i]));
+
+  SECTION("a game longer than the window keeps its last positions") {
+    ReplayWindow small(*g, 3);
+    small.add_record(record_of(*g, b));
+    CHECK(small.size() == 3);
+    CHECK(small.total_added() == 8);
+    for (int i = 0; i < 3; ++i) CHECK(same_obs(small, i, ob[5 + i]));
+  }
+}
+
+TEST_CASE("replay window value targets follow the player to move", "[unit][learner]") {
+  auto g = connect4();
+  ReplayWindow w(*g, 100);
+  const GameRecord p0_wins = record_of(*g, "1212121");
+  const GameRecord p1_wins = record_of(*g, "12324272");
+  REQUIRE(p0_wins.result == 1);
+  REQUIRE(p1_wins.result == -1);
+  REQUIRE_NOTHROW(zp::data::validate_record(p1_wins, *g));
+  w.add_record(p0_wins);
+  w.add_record(p1_wins);
+  for (int i = 0; i < 7; ++i) CHECK(w.value(i) == (i % 2 == 0 ? 1.0f : -1.0f));
+  for (int i = 0; i < 8; ++i) CHECK(w.value(7 + i) == (i % 2 == 0 ? -1.0f : 1.0f));
+
+  SECTION("a draw is 0 for both") {
+    // A full board with no four in a row.
+    const std::string draw = "547125662261271266215743771576315353334444";
+    const GameRecord d = record_of(*g, draw);
+    REQUIRE_NOTHROW(zp::data::validate_record(d, *g));
+    REQUIRE(d.result == 0);
+    ReplayWindow dw(*g, 100);
+    dw.add_record(d);
+    for (int i = 0; i < dw.size(); ++i) CHECK(dw.value(i) == 0.0f);
+  }
+}
+
+TEST_CASE("replay window policies are dense and sum to one", "[unit][learner]") {
+  auto g = connect4();
+  ReplayWindow w(*g, 100);
+  // Unnormalised visit mass (0.75 + 6 x 0.5 on the first move) must come out normalised.
+  w.add_record(record_of(*g, "1212121", 0.75f, 0.5f, /*raw=*/true));
+  // A position without any visit data falls back to the move played.
+  GameRecord bare = record_of(*g, "1212121");
+  bare.policy.clear();
+  std::fill(bare.policy_offsets.begin(), bare.policy_offsets.end(), 0u);
+  w.add_record(bare);
+  REQUIRE(w.size() == 14);
+  for (int i = 0; i < w.size(); ++i) {
+    const float* p = w.policy(i);
+    CHECK(std::accumulate(p, p + 7, 0.0f) == Approx(1.0f).epsilon(1e-5));
+  }
+  CHECK(w.policy(0)[0] == Approx(0.75f / (0.75f + 6 * 0.5f)));
+  CHECK(w.policy(7)[0] == 1.0f);  // bare record, first move "1" = action 0
+  CHECK(w.policy(8)[1] == 1.0f);  // second move "2" = action 1
+}
+
+TEST_CASE("sampled examples apply one symmetry to observation and policy", "[unit][learner]") {
+  auto g = connect4();
+  REQUIRE(g->num_symmetries() == 2);
+  // Keep only the last position of "1212121": X (to move) has three stones in column 1, O
+  // three in column 2, and the policy is all on column 1 (the winning move).
+  ReplayWindow w(*g, 1);
+  w.add_record(record_of(*g, "1212121", 1.0f, 0.0f));
+  REQUIRE(w.size() == 1);
+  const int cells = 6 * 7, batch = 64;
+  std::vector<float> obs(batch * 3 * cells), pol(batch * 7), val(batch);
+  zp::Rng rng(7);
+  w.sample(batch, rng, obs.data(), pol.data(), val.data());
+  int mirrored = 0;
+  for (int b = 0; b < batch; ++b) {
+    const float* o = &obs[b * 3 * cells];
+    const float* p = &pol[b * 7];
+    const int move = static_cast<int>(std::max_element(p, p + 7) - p);
+    CHECK(p[move] == 1.0f);
+    // Own stones (plane 0) sit in exactly one column: the one the policy points at.
+    for (int x = 0; x < 7; ++x) CHECK(o[5 * 7 + x] == (x == move ? 1.0f : 0.0f));
+    // Opponent stones (plane 1) sit next to them, toward the middle.
+    const int opp = move == 0 ? 1 : 5;
+    CHECK(o[cells + 5 * 7 + opp] == 1.0f);
+    CHECK(val[b] == 1.0f);
+    REQUIRE((move == 0 || move == 6));
+    mirrored += move == 6;
+  }
+  // Both symmetries occur (64 fair draws: all-identical has probability 2^-63).
+  CHECK(mirrored > 0);
+  CHECK(mirrored < batch);
+}
+
+TEST_CASE("shard watcher reads new shards in order and skips corrupt ones", "[unit][learner]") {
+  auto g = connect4();
+  zp::test::TempDir tmp;
+  const std::string dir = tmp.path() + "/shards";
+  ShardWatcher watcher(dir, *g);
+  CHECK(watcher.poll().empty());  // no directory yet
+  fs::create_directories(dir);
+  write_shard(*g, dir + "/shard-000001.zps", 3, 1);
+  write_shard(*g, dir + "/shard-000003.zps", 2, 3);
+  // Corrupt: a good shard with one byte flipped in the middle.
+  write_shard(*g, dir + "/shard-000002.zps", 3, 2);
+  std::string bytes = read_text(dir + "/shard-000002.zps");
+  bytes[bytes.size() / 2] ^= 0x5a;
+  write_text(dir + "/shard-000002.zps", bytes);
+  // Checksums fine, but the record's result disagrees with its moves.
+  GameRecord liar = record_of(*g, "1212121");
+  liar.result = -1;
+  zp::data::ShardBuilder lb(g->name());
+  lb.add(liar);
+  lb.write(dir + "/shard-000004.zps");
+  // Not shards: temporaries and the manifest.
+  write_text(dir + "/shard-000005.zps.tmp", "partial");
+  write_text(dir + "/manifest.json", "{}");
+
+  const auto first = watcher.poll();
+  REQUIRE(first.size() == 2);
+  CHECK(first[0].name == "shard-000001.zps");
+  CHECK(first[0].records.size() == 3);
+  CHECK(first[1].name == "shard-000003.zps");
+  CHECK(first[1].records.size() == 2);
+  uint64_t positions = 0;
+  for (const auto& r : first[0].records) positions += r.num_positions();
+  CHECK(first[0].positions == positions);
+  CHECK(watcher.skipped() == 2);
+  CHECK(watcher.poll().empty());  // nothing is read twice
+  CHECK(watcher.skipped() == 2);
+
+  write_shard(*g, dir + "/shard-000006.zps", 1, 6);
+  const auto second = watcher.poll();
+  REQUIRE(second.size() == 1);
+  CHECK(second[0].name == "shard-000006.zps");
+
+  SECTION("poll reads at most max_shards at a time") {
+    write_shard(*g, dir + "/shard-000007.zps", 1, 7);
+    write_shard(*g, dir + "/shard-000008.zps", 1, 8);
+    CHECK(watcher.poll(1).at(0).name == "shard-000007.zps");
+    CHECK(watcher.poll(1).at(0).name == "shard-000008.zps");
+  }
+}
+
+TEST_CASE("learner state round-trips and old model files are pruned", "[unit][learner]") {
+  zp::test::TempDir tmp;
+  zp::learner::LearnerState s;
+  s.step = 120;
+  s.version = 13;
+  s.samples_trained = 7680;
+  s.positions_ingested = 2000;
+  s.last_shard = "shard-000005.zps";
+  zp::learner::save_learner_state(tmp.path(), s);
+  const auto l = zp::learner::load_learner_state(tmp.path());
+  CHECK(l.step == 120);
+  CHECK(l.version == 13);
+  CHECK(l.samples_trained == 7680);
+  CHECK(l.positions_ingested == 2000);
+  CHECK(l.last_shard == "shard-000005.zps");
+  CHECK_THROWS_AS(zp::learner::load_learner_state(tmp.path() + "/missing"), zp::IoError);
+  write_text(zp::learner::learner_state_path(tmp.path()), "step x12\n");
+  CHECK_THROWS_AS(zp::learner::load_learner_state(tmp.path()), zp::FormatError);
+
+  for (int v : {1, 2, 9, 10, 11})
+    write_text(tmp.path() + "/model-" + std::to_string(v) + ".zpck", "x");
+  CHECK(zp::learner::prune_model_files(tmp.path(), 3) == 2);
+  CHECK_FALSE(fs::exists(tmp.path() + "/model-1.zpck"));
+  CHECK_FALSE(fs::exists(tmp.path() + "/model-2.zpck"));
+  CHECK(fs::exists(tmp.path() + "/model-9.zpck"));  // numeric, not lexicographic, order
+  CHECK(fs::exists(tmp.path() + "/model-11.zpck"));
+}
+
+// --- The learner process ----------------------------------------------------------------------
+
+namespace {
+
+// Fails with the learner's output when `cond` does not hold within `timeout_s`.
+#define WAIT_OR_FAIL(cond, timeout_s)                                                     \
+  do {                                                                                    \
+    if (!zp::test::wait_until([&] { return static_cast<bool>(cond); }, timeout_s))                    \
+      FAIL("timed out waiting for " #cond "\nlearner output:\n" << read_text(out));      \
+  } while (0)
+
+std::vector<std::string> learner_argv(const std::string& run_dir) {
+  return {zp::test::zeroplay_binary(), "learner", "--run-dir", run_dir};
+}
+
+// Removes the run's shm objects at the end of the test.
+struct ShmCleanup {
+  zp::ipc::RunNames names;
+  ~ShmCleanup() {
+    zp::ipc::Stats::remove(names.stats);
+    zp::ipc::ModelStore::remove(names.models);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("learner process trains, publishes, skips corrupt shards and resumes",
+          "[integration][learner]") {
+  using namespace zp::ipc;
+  auto g = connect4();
+  zp::test::TempDir tmp;
+  const std::string run = tmp.path(), shards = run + "/shards", out = run + "/learner.out";
+  const auto cfg = zp::config::load_config(
+      zp::test::source_dir() + "/config/tiny.yaml",
+      {"learner.window_positions=2000", "learner.min_positions=100", "learner.batch_size=32",
+       "learner.publish_every_steps=5", "learner.sample_reuse=2", "train.max_steps=0"});
+  fs::create_directories(shards);
+  fs::create_directories(run + "/logs");
+  write_text(run + "/config.yaml", zp::config::to_yaml(cfg));
+  const std::string run_id = new_run_id();
+  write_text(run + "/run_id", run_id);
+  ShmCleanup cleanup{RunNames::make(run_id, run, "")};
+  auto stats = Stats::create(cleanup.names.stats, 2);
+  auto store = ModelStore::create(cleanup.names.models, 32u << 20);
+  write_shard(*g, shards + "/shard-000001.zps", 10, 11);
+  write_shard(*g, shards + "/shard-000002.zps", 10, 12);
+  auto get = [&](Counter c) { return stats->get(kLearnerSlot, c); };
+
+  int64_t old_step = 0;
+  {
+    zp::test::ChildProcess learner(learner_argv(run), out);
+    WAIT_OR_FAIL(get(kPid) == learner.pid(), 60);
+    // Versions get published and decode as Connect Four checkpoints for this model shape.
+    WAIT_OR_FAIL(store->latest_version() >= 3 && get(kTrainSteps) >= 10, 120);
+    std::string bytes;
+    const int64_t v = store->read_latest(&bytes);
+    CHECK(v >= 3);
+    const auto ck = zp::model::decode_checkpoint(bytes);
+    CHECK(ck.meta.game == "connect4");
+    CHECK(ck.meta.model_version == v);
+    CHECK_NOTHROW(zp::model::check_compatible(ck.meta, *g, cfg.model));
+    CHECK(get(kModelVersion) >= v);
+    CHECK(get(kPositionsIngested) > 100);
+    // The sample budget holds: samples <= reuse x positions.
+    CHECK(get(kSamplesTrained) <= 2 * get(kPositionsIngested));
+
+    // A corrupt shard is skipped without killing the learner; later shards still count.
+    write_text(shards + "/shard-000003.zps", std::string(300, 'x'));
+    WAIT_OR_FAIL(get(kShardsSkipped) == 1, 30);
+    const int64_t before = get(kPositionsIngested);
+    write_shard(*g, shards + "/shard-000004.zps", 5, 14);
+    WAIT_OR_FAIL(get(kPositionsIngested) > before, 30);
+    CHECK(learner.running());
+    const int64_t hb = get(kHeartbeatNs);
+    WAIT_OR_FAIL(get(kHeartbeatNs) != hb, 5);  // beats while waiting
+
+    learner.signal(SIGTERM);
+    REQUIRE(learner.wait(60) == 0);
+    old_step = get(kTrainSteps);
+    CHECK(old_step >= 10);
+  }
+  const std::string latest = read_text(run + "/checkpoints/latest");
+  REQUIRE_FALSE(latest.empty());
+  const std::string model_file = run + "/checkpoints/" + latest.substr(0, latest.find('\n'));
+  const auto meta = zp::model::read_checkpoint_meta(model_file);
+  CHECK(meta.training_step == old_step);
+  CHECK(meta.model_version == store->latest_version());
+  CHECK(fs::exists(run + "/checkpoints/training_state.pt"));
+  const int64_t old_version = store->latest_version();
+
+  // Restart: it resumes from the saved step, and trains on when new data arrives.
+  stats->set(kLearnerSlot, kTrainSteps, 0);
+  {
+    zp::test::ChildProcess learner(learner_argv(run), out);
+    WAIT_OR_FAIL(get(kPid) == learner.pid() && get(kTrainSteps) > 0, 60);
+    CHECK(get(kTrainSteps) >= old_step);
+    CHECK(get(kWindowPositions) > 0);  // refilled from the old shards
+    write_shard(*g, shards + "/shard-000005.zps", 10, 15);
+    WAIT_OR_FAIL(get(kTrainSteps) > old_step + 5, 60);
+    WAIT_OR_FAIL(store->latest_version() > old_version, 30);
+    learner.signal(SIGTERM);
+    REQUIRE(learner.wait(60) == 0);
+  }
+  const std::string log = read_text(run + "/logs/learner.log");
+  CHECK_THAT(log, Catch::Contains("resuming from step " + std::to_string(old_step)));
+  CHECK_THAT(log, Catch::Contains("skipping corrupt shard shard-000003.zps"));
+}
+
+TEST_CASE("learner process stops by itself at train.max_steps", "[integration][learner]") {
+  using namespace zp::ipc;
+  auto g = connect4();
+  zp::test::TempDir tmp;
+  const std::string run = tmp.path(), out = run + "/learner.out";
+  const auto cfg = zp::config::load_config(
+      zp::test::source_dir() + "/config/tiny.yaml",
+      {"learner.min_positions=50", "learner.batch_size=16", "learner.publish_every_steps=4",
+       "train.max_steps=10"});
+  fs::create_directories(run + "/shards");
+  write_text(run + "/config.yaml", zp::config::to_yaml(cfg));
+  const std::string run_id = new_run_id();
+  write_text(run + "/run_id", run_id);
+  ShmCleanup cleanup{RunNames::make(run_id, run, "")};
+  auto stats = Stats::create(cleanup.names.stats, 2);
+  auto store = ModelStore::create(cleanup.names.models, 32u << 20);
+  write_shard(*g, run + "/shards/shard-000001.zps", 20, 21);
+
+  zp::test::ChildProcess learner(learner_argv(run), out);
+  WAIT_OR_FAIL(!learner.running(), 120);  // stops by itself
+  CHECK(learner.wait(1) == 0);
+  CHECK(stats->get(kLearnerSlot, kTrainSteps) == 10);
+  // Versions 1 (initial), 2 (step 4), 3 (step 8), 4 (final, step 10).
+  CHECK(store->latest_version() == 4);
+  const auto meta = zp::model::read_checkpoint_meta(run + "/checkpoints/model-4.zpck");
+  CHECK(meta.training_step == 10);
+  CHECK(read_text(run + "/checkpoints/latest") == "model-4.zpck\n");
+}

@@ -1,0 +1,135 @@
+#include "writer/recovery.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <set>
+
+#include "shared/core/error.h"
+#include "shared/data/shard.h"
+
+namespace zp::writer {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// Reads and fully validates one shard; returns the problem, or "" if it is sound.
+std::string check_shard(const std::string& path, const game::Game& game,
+                        std::vector<data::GameRecord>* records, data::ShardInfo* info) {
+  try {
+    *records = data::read_shard(path, info);
+    if (info->game_name != game.name())
+      return "holds " + info->game_name + " games, the run plays " + game.name();
+    for (const auto& r : *records) data::validate_record(r, game);
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return "";
+}
+
+void rename_corrupt(const fs::path& path, const std::string& why) {
+  spdlog::warn("shard {} is invalid ({}); renaming it to {}.corrupt", path.string(), why,
+               path.filename().string());
+  std::error_code ec;
+  fs::rename(path, path.string() + ".corrupt", ec);
+  if (ec) throw IoError("cannot rename " + path.string() + ": " + ec.message());
+}
+
+}  // namespace
+
+Manifest recover_manifest(const std::string& dir, const game::Game& game, RecoveryReport* report) {
+  *report = {};
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw IoError("cannot create " + dir + ": " + ec.message());
+
+  Manifest m;
+  bool changed = false;
+  try {
+    m = load_manifest(dir);
+  } catch (const FormatError& e) {
+    spdlog::warn("{}; rebuilding the manifest from the shard files", e.what());
+    fs::rename(dir + "/manifest.json", dir + "/manifest.json.corrupt", ec);
+    if (ec) throw IoError("cannot rename " + dir + "/manifest.json: " + ec.message());
+    m = Manifest{};
+    report->manifest_rebuilt = changed = true;
+  }
+  if (m.game.empty()) m.game = game.name();
+  if (m.game != game.name())
+    throw ConfigError(dir + " holds " + m.game + " shards, but the run's config plays " +
+                      game.name());
+
+  // What is on disk: shard files by index, and the largest index of any shard-like name.
+  std::map<uint64_t, fs::path> on_disk;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    const std::string name = entry.path().filename().string();
+    if (name.size() > 4 && name.compare(name.size() - 4, 4, ".tmp") == 0) {
+      fs::remove(entry.path(), ec);
+      ++report->temporaries;
+      continue;
+    }
+    uint64_t index;
+    std::string base = name;
+    const std::string corrupt = ".corrupt";
+    if (base.size() > corrupt.size() &&
+        base.compare(base.size() - corrupt.size(), corrupt.size(), corrupt) == 0)
+      base.resize(base.size() - corrupt.size());
+    if (!parse_shard_file_name(base, &index)) continue;
+    m.next_shard = std::max(m.next_shard, index + 1);
+    if (base == name) on_disk[index] = entry.path();
+  }
+
+  // Manifest entries whose file disappeared: drop them from the list, but keep their
+  // sequences, so the records are still known as durable and never accepted twice.
+  std::set<std::string> listed;
+  for (auto it = m.shards.begin(); it != m.shards.end();) {
+    uint64_t index = 0;
+    parse_shard_file_name(it->file, &index);
+    if (!on_disk.count(index)) {
+      spdlog::warn("shard {} is in the manifest but not on disk; dropping it from the list",
+                   it->file);
+      ++report->missing;
+      changed = true;
+      it = m.shards.erase(it);
+    } else {
+      listed.insert(it->file);
+      ++it;
+    }
+  }
+
+  // Shards on disk that the manifest does not know: adopt the sound ones.
+  for (const auto& [index, path] : on_disk) {
+    const std::string name = path.filename().string();
+    if (listed.count(name)) continue;
+    std::vector<data::GameRecord> records;
+    data::ShardInfo info;
+    const std::string problem = check_shard(path.string(), game, &records, &info);
+    if (!problem.empty()) {
+      rename_corrupt(path, problem);
+      ++report->corrupt;
+      continue;
+    }
+    spdlog::info("adopting shard {} ({} records, {} positions) missing from the manifest", name,
+                 info.num_records, info.num_positions);
+    m.shards.push_back({name, info.num_records, info.num_positions});
+    for (const auto& r : records) m.actors[r.actor_id].insert(r.sequence);
+    ++report->adopted;
+    report->adopted_records += info.num_records;
+    report->adopted_positions += info.num_positions;
+    changed = true;
+  }
+  const auto index_of = [](const ShardEntry& e) {
+    uint64_t i = 0;
+    parse_shard_file_name(e.file, &i);
+    return i;
+  };
+  std::sort(m.shards.begin(), m.shards.end(),
+            [&](const ShardEntry& a, const ShardEntry& b) { return index_of(a) < index_of(b); });
+  if (changed) save_manifest(dir, m);
+  return m;
+}
+
+}  // namespace zp::writer
