@@ -24,6 +24,7 @@ struct BenchMctsOptions {
   int games = 0;
   int leaves = 0;
   double seconds = 5.0;
+  int rounds = 0;  // > 0: a fixed amount of work (for callgrind), no warm-up
   bool json = false;
 };
 
@@ -41,12 +42,16 @@ void run_bench_mcts(const BenchMctsOptions& o) {
   std::vector<data::GameRecord> finished;
   // Warm-up: let the node pools reach their working size.
   Stopwatch warm;
-  while (warm.seconds() < 0.5) loop.round(&finished);
+  while (o.rounds == 0 && warm.seconds() < 0.5) loop.round(&finished);
   const uint64_t sims0 = loop.total_simulations();
   const selfplay::LoopStats s0 = loop.stats();
   Stopwatch sw;
   double elapsed = 0;
-  while ((elapsed = sw.seconds()) < o.seconds) {
+  if (o.rounds > 0) {
+    for (int i = 0; i < o.rounds; ++i) loop.round(&finished);
+    elapsed = sw.seconds();
+  }
+  while (o.rounds == 0 && (elapsed = sw.seconds()) < o.seconds) {
     for (int i = 0; i < 16; ++i) loop.round(&finished);
     if (finished.size() > 4096) finished.clear();
   }
@@ -95,6 +100,9 @@ void add_bench_command(CLI::App& app) {
   mcts->add_option("--games", o->games, "Games at once (overrides actors.games_per_actor)");
   mcts->add_option("--leaves", o->leaves, "Leaves per round (overrides search.leaves_per_round)");
   mcts->add_option("--seconds", o->seconds, "Measurement time")->check(CLI::PositiveNumber);
+  mcts->add_option("--rounds", o->rounds,
+                   "Run exactly this many rounds instead of --seconds (repeatable work for "
+                   "callgrind)");
   mcts->add_flag("--json", o->json, "Print one JSON object instead of a table");
   mcts->callback([o] { run_bench_mcts(*o); });
   add_bench_inference(*bench);

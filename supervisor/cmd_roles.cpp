@@ -3,12 +3,14 @@
 // "") because people start runs with `zeroplay train`, not role by role.
 //   zeroplay writer --run-dir DIR
 //   zeroplay learner --run-dir DIR
+//   zeroplay evaluator --run-dir DIR
 // A role's exit code becomes the process's: CLI::RuntimeError(code) makes main() return it
 // without printing anything.
 #include <memory>
 #include <string>
 
 #include "actor/actor.h"
+#include "evaluator/evaluator.h"
 #include "learner/learner.h"
 #include "supervisor/commands.h"
 #include "writer/writer.h"
@@ -47,6 +49,14 @@ void add_role_commands(CLI::App& app) {
   actor->callback([actor_dir, actor_index] {
     exit_with(actor::run_actor(*actor_dir, *actor_index));
   });
+
+  auto evaluator_dir = std::make_shared<std::string>();
+  CLI::App* evaluator =
+      app.add_subcommand("evaluator", "Role: rate published models, Elo ladder, gating");
+  evaluator->group("");
+  evaluator->add_option("--run-dir", *evaluator_dir, "Run directory (config.yaml, run_id)")
+      ->required();
+  evaluator->callback([evaluator_dir] { exit_with(evaluator::run_evaluator(*evaluator_dir)); });
 }
 
 }  // namespace zp::cli

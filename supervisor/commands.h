@@ -18,5 +18,7 @@ void add_bench_inference(CLI::App& bench);
 void add_selfplay_command(CLI::App& app);
 void add_play_command(CLI::App& app);
 void add_train_command(CLI::App& app);
+// `eval arena`, `eval oracle`, the hidden `eval make-positions`, and `plot` (cmd_eval.cpp).
+void add_eval_command(CLI::App& app);
 
 }  // namespace zp::cli

@@ -88,6 +88,7 @@ struct EvaluatorConfig {
   int simulations = 100;           // search simulations in evaluation games
   int rollout_simulations = 200;   // pure-MCTS baseline simulations
   std::string positions = "";      // labelled Connect Four set for oracle accuracy ("" = built-in)
+  int oracle_search_positions = 300;  // positions searched for the oracle figure (0 = all)
   bool gating = false;             // actors use the best gated model, not the latest
   double gating_threshold = 0.55;  // win rate (draws count half) needed to pass the gate
 };

@@ -209,6 +209,10 @@ std::vector<KeySpec> build_keys() {
       key(ZP_KEY(evaluator, positions), any(),
           "File of labelled Connect Four positions for the oracle accuracy; empty = the "
           "built-in set."),
+      key(ZP_KEY(evaluator, oracle_search_positions), range(0, 1000000),
+          "Labelled positions (the first N of the file) on which the oracle accuracy of search "
+          "with evaluator.simulations is measured; 0 = all. The raw policy is always measured "
+          "on all of them (one network call per position, cheap)."),
       key(ZP_KEY(evaluator, gating), any(),
           "Gate models: actors use the best model that passed the gate instead of the latest. "
           "Needs evaluator.enabled."),

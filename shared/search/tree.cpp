@@ -129,6 +129,7 @@ int Tree::gather(int max_leaves, model::BatchBuffers& buffers, int first_slot) {
         uint8_t* legal = buffers.legal + static_cast<size_t>(slot) * num_actions_;
         std::memset(legal, 0, num_actions_);
         for (game::Action a : legal_) legal[a] = 1;
+        if (leaf_observer_ != nullptr) leaf_observer_->on_leaf(*scratch_, slot);
         const int32_t begin = static_cast<int32_t>(path_storage_.size());
         path_storage_.insert(path_storage_.end(), path_.begin(), path_.end());
         pending_.push_back({node, begin, static_cast<int32_t>(path_storage_.size())});

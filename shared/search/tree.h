@@ -31,6 +31,16 @@ struct SearchConfig;
 
 namespace zp::search {
 
+// Receives the state of every leaf that gather() hands to the evaluator, with its slot, right
+// after the leaf's observation is written: for evaluators that need the position itself
+// (random rollouts in shared/eval). Called on the tree's thread; the state is only valid
+// during the call.
+class LeafObserver {
+ public:
+  virtual ~LeafObserver() = default;
+  virtual void on_leaf(const game::State& state, int slot) = 0;
+};
+
 // Values copied out of SearchConfig when a tree is built (hot loops read these).
 struct SearchParams {
   int simulations = 200;           // search until the root has this many visits
@@ -84,6 +94,9 @@ class Tree {
   // temperature <= 0 (ties: higher prior, then lower action).
   game::Action choose_move(float temperature);
 
+  // Not owned; nullptr (the default) = none. Costs one predictable branch per leaf when unset.
+  void set_leaf_observer(LeafObserver* observer) { leaf_observer_ = observer; }
+
   // Completed simulations (backed-up descents) over the tree's lifetime.
   uint64_t simulations() const { return simulations_; }
   // Pool size in nodes (for tests and memory reports).
@@ -120,6 +133,7 @@ class Tree {
   std::vector<int32_t> queue_;
   bool noise_applied_ = false;
   uint64_t simulations_ = 0;
+  LeafObserver* leaf_observer_ = nullptr;
 };
 
 }  // namespace zp::search

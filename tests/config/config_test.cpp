@@ -29,7 +29,7 @@ using zp::config::load_config_string;
   X(search.temperature) X(search.temperature_moves) X(search.reuse_tree)                      \
   X(model.blocks) X(model.channels) X(model.policy_channels) X(model.value_channels)          \
   X(model.value_hidden) X(model.device) X(model.precision) X(model.threads)                   \
-  X(actors.count) X(actors.games_per_actor) X(actors.seed)                                    \
+  X(actors.count) X(actors.games_per_actor) X(actors.seed) X(actors.gpu_lock)                 \
   X(writer.endpoint) X(writer.shard_positions) X(writer.shard_seconds)                        \
   X(learner.batch_size) X(learner.optimizer) X(learner.lr) X(learner.momentum)                \
   X(learner.weight_decay) X(learner.lr_schedule) X(learner.value_loss_weight)                 \
@@ -39,7 +39,7 @@ using zp::config::load_config_string;
   X(train.max_steps) X(train.max_seconds)                                                     \
   X(evaluator.enabled) X(evaluator.every_versions) X(evaluator.games)                         \
   X(evaluator.simulations) X(evaluator.rollout_simulations) X(evaluator.positions)            \
-  X(evaluator.gating) X(evaluator.gating_threshold)
+  X(evaluator.oracle_search_positions) X(evaluator.gating) X(evaluator.gating_threshold)
 // clang-format on
 
 const std::vector<std::string> kNone;  // no differing fields
@@ -89,6 +89,7 @@ Config all_changed() {
   c.actors.count = 5;
   c.actors.games_per_actor = 17;
   c.actors.seed = std::numeric_limits<uint64_t>::max();
+  c.actors.gpu_lock = "off";
   c.writer.endpoint = "tcp://10.0.0.1:5555";
   c.writer.shard_positions = 1234;
   c.writer.shard_seconds = 0.1;
@@ -114,6 +115,7 @@ Config all_changed() {
   c.evaluator.simulations = 50;
   c.evaluator.rollout_simulations = 500;
   c.evaluator.positions = "data/c4 \"v2\": #1.txt";  // needs quoting in YAML
+  c.evaluator.oracle_search_positions = 17;
   c.evaluator.gating = true;
   c.evaluator.gating_threshold = 0.6;
   return c;
@@ -167,6 +169,13 @@ TEST_CASE("to_yaml round-trips every key", "[unit][config]") {
   // Defaults are valid values: the default config's YAML loads back.
   CHECK(differing_fields(load_config_string(zp::config::to_yaml(Config{}), "x"), Config{}) ==
         kNone);
+  // The schema has exactly the keys listed above (a new key must be added to the list too).
+  std::istringstream lines(yaml);
+  size_t key_lines = 0;
+  for (std::string line; std::getline(lines, line);) {
+    key_lines += line.size() > 2 && line.compare(0, 2, "  ") == 0 && line[2] != '#';
+  }
+  CHECK(key_lines == all_fields().size());
   // The output is a manual: sections, help comments.
   CHECK(yaml.find("\nsearch:\n") != std::string::npos);
   CHECK(yaml.find("  simulations: 333\n") != std::string::npos);
@@ -280,7 +289,7 @@ TEST_CASE("cross-key checks", "[unit][config]") {
                   "model.precision: ") == 0);
 }
 
-TEST_CASE("--set overrides apply after the file and are validated", "[unit][config]") {
+TEST_CASE("overrides from --set apply after the file and are validated", "[unit][config]") {
   const Config c = load_config_string("search:\n  simulations: 50\n", "x.yaml",
                                       {"search.simulations=80", "model.device=cpu",
                                        "evaluator.positions=a b.txt", "search.simulations=90"});
@@ -330,8 +339,8 @@ TEST_CASE("the shipped config files load", "[unit][config]") {
   const std::string root = zp::test::source_dir() + "/config/";
   const Config c4 = load_config(root + "connect4.yaml");
   CHECK(c4.game.name == "connect4");
-  CHECK(c4.model.blocks == 5);
-  CHECK(c4.model.channels == 64);
+  CHECK(c4.model.blocks == 4);
+  CHECK(c4.model.channels == 48);
   const Config gomoku = load_config(root + "gomoku.yaml");
   CHECK(gomoku.game.name == "gomoku");
   CHECK(gomoku.game.board_size == 15);

@@ -13,8 +13,8 @@ TEST_CASE("check macros print both values and throw CheckError", "[unit][core]")
     CHECK(msg.find("(3 vs 4)") != std::string::npos);
     CHECK(msg.find("error_test.cpp") != std::string::npos);
   }
-  CHECK_NOTHROW(ZP_CHECK_LT(a, b));
-  CHECK_THROWS_AS(ZP_CHECK(a > b), zp::CheckError);
+  CHECK_NOTHROW([&] { ZP_CHECK_LT(a, b); }());
+  CHECK_THROWS_AS([&] { ZP_CHECK(a > b); }(), zp::CheckError);
 }
 
 TEST_CASE("errors form one hierarchy", "[unit][core]") {

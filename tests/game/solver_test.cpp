@@ -160,19 +160,23 @@ TEST_CASE("zeroplay solve reproduces Pons' Middle-Medium set", "[integration][so
 }
 
 TEST_CASE("zeroplay solve reports bad lines and goes on", "[integration][solver]") {
-  const std::string input = "4453 extra fields\n9\n\n# comment\n1212121\n44\n";
+  const std::string input =
+      "2252576253462244111563365343671351441 extra fields\n9\n\n# comment\n1212121\n"
+      "7422341735647741166133573473242566\n";
   const auto r = test::run_command(test::zeroplay_binary() + " solve --game connect4", input);
   CHECK(r.exit_code == 1);
   CHECK(r.output.find("line 2:") != std::string::npos);  // '9' is not a column
   CHECK(r.output.find("line 5:") != std::string::npos);  // already won
-  CHECK(r.output.find("4453 ") != std::string::npos);
-  CHECK(r.output.find("\n44 ") != std::string::npos);
+  CHECK(r.output.find("2252576253462244111563365343671351441 -1000 -1000 -1000 -1000 -1000 -1 "
+                      "-2\n") != std::string::npos);
+  CHECK(r.output.find("7422341735647741166133573473242566 -3 1 -1000 -1000 -4 1 -1000\n") !=
+        std::string::npos);
   CHECK(r.output.find("2 failed") != std::string::npos);
   // The thread pool prints the same answers in the same order.
   const auto one = test::run_command(test::zeroplay_binary() + " solve 2>/dev/null", input);
   const auto three =
       test::run_command(test::zeroplay_binary() + " solve --threads 3 2>/dev/null", input);
-  CHECK(one.output.rfind("4453 ", 0) == 0);
+  CHECK(one.output.rfind("2252576253462244111563365343671351441 ", 0) == 0);
   CHECK(three.exit_code == 1);
   CHECK(three.output == one.output);
 }

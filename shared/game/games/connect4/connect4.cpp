@@ -1,5 +1,8 @@
 #include "shared/game/games/connect4/connect4.h"
 
+#include <algorithm>
+#include <cstring>
+
 #include "shared/core/error.h"
 
 namespace zp::game {
@@ -27,19 +30,32 @@ int Connect4State::cell_owner(int col, int row) const {
   return (current_ & bit) ? current_player() : 1 - current_player();
 }
 
-void Connect4State::write_observation(float* out) const {
-  constexpr int kPlane = c4::kCells;
-  const uint64_t opponent = current_ ^ mask_;
-  const float to_move = current_player() == 0 ? 1.0f : 0.0f;
-  for (int y = 0; y < c4::kHeight; ++y) {
-    const int row = c4::kHeight - 1 - y;  // observation row 0 is the top
-    for (int x = 0; x < c4::kWidth; ++x) {
-      const int bit = x * c4::kColBits + row, i = y * c4::kWidth + x;
-      out[i] = (current_ >> bit) & 1;
-      out[kPlane + i] = (opponent >> bit) & 1;
-      out[2 * kPlane + i] = to_move;
-    }
+namespace {
+
+// Observation index (y * width + x, row 0 at the top) of each bitboard bit; bits of the
+// sentinel row above each column never hold a stone.
+struct BitToCell {
+  int8_t cell[64];
+  constexpr BitToCell() : cell() {
+    for (int b = 0; b < 64; ++b) cell[b] = -1;
+    for (int x = 0; x < c4::kWidth; ++x)
+      for (int row = 0; row < c4::kHeight; ++row)
+        cell[x * c4::kColBits + row] = static_cast<int8_t>((c4::kHeight - 1 - row) * c4::kWidth + x);
   }
+};
+constexpr BitToCell kBitToCell;
+
+}  // namespace
+
+void Connect4State::write_observation(float* out) const {
+  // Hot path (one call per search leaf): clear the two stone planes, then visit only the set
+  // bits, instead of testing all 42 cells of each plane.
+  constexpr int kPlane = c4::kCells;
+  std::memset(out, 0, 2 * kPlane * sizeof(float));
+  std::fill(out + 2 * kPlane, out + 3 * kPlane, current_player() == 0 ? 1.0f : 0.0f);
+  for (uint64_t b = current_; b; b &= b - 1) out[kBitToCell.cell[__builtin_ctzll(b)]] = 1.0f;
+  for (uint64_t b = current_ ^ mask_; b; b &= b - 1)
+    out[kPlane + kBitToCell.cell[__builtin_ctzll(b)]] = 1.0f;
 }
 
 std::string Connect4State::to_string() const {

@@ -42,11 +42,11 @@ Action GomokuGame::parse_action(std::string_view text) const {
   const int x = std::tolower(static_cast<unsigned char>(t[0])) - 'a';
   int row = 0;
   for (size_t i = 1; i < t.size(); ++i) {
-    if (!std::isdigit(static_cast<unsigned char>(t[i])))
+    if (!std::isdigit(static_cast<unsigned char>(t[i])) || (i == 1 && t[i] == '0'))
       throw FormatError("'" + t + "' is not a gomoku move" + expected);
     row = row * 10 + (t[i] - '0');
   }
-  if (t[1] == '0' || x >= size_ || row < 1 || row > size_)
+  if (x >= size_ || row < 1 || row > size_)
     throw FormatError("'" + t + "' is off the " + std::to_string(size_) + "x" +
                       std::to_string(size_) + " board" + expected);
   return (size_ - row) * size_ + x;

@@ -1,0 +1,402 @@
+#include "evaluator/evaluator.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "shared/config/config.h"
+#include "shared/core/clock.h"
+#include "shared/core/error.h"
+#include "shared/core/log.h"
+#include "shared/core/signals.h"
+#include "shared/eval/arena.h"
+#include "shared/eval/elo.h"
+#include "shared/eval/json_line.h"
+#include "shared/eval/oracle.h"
+#include "shared/eval/paths.h"
+#include "shared/eval/players.h"
+#include "shared/game/registry.h"
+#include "shared/ipc/model_store.h"
+#include "shared/ipc/run_context.h"
+#include "shared/ipc/stats.h"
+#include "shared/model/checkpoint.h"
+
+namespace zp::evaluator {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr int kSlot = ipc::kEvaluatorSlot;
+constexpr int kMaxBatch = 64;          // positions per network call (games side by side)
+constexpr int kPollMs = 200;           // store polling period while idle
+constexpr int kOpeningPlies = 2;       // random opening moves per pair of arena games
+constexpr const char* kAnchor = "random";
+
+std::string version_name(int64_t v) { return "v" + std::to_string(v); }
+
+// "v12" -> 12, anything else -> 0.
+int64_t parse_version_name(const std::string& name) {
+  if (name.size() < 2 || name[0] != 'v') return 0;
+  for (size_t i = 1; i < name.size(); ++i)
+    if (name[i] < '0' || name[i] > '9') return 0;
+  return std::stoll(name.substr(1));
+}
+
+// One labelled set and its name, e.g. "Test_L2_R1".
+struct OracleSet {
+  std::string name;
+  std::vector<eval::LabelledPosition> positions;
+};
+
+class Evaluator {
+ public:
+  explicit Evaluator(ipc::RunContext ctx);
+  int run();
+
+ private:
+  void beat() { stats_->heartbeat(kSlot); }
+  void restore();
+  void load_oracle_sets();
+  void ensure_best();
+  // Rates `version`; returns false if a stop request cut it short (nothing recorded then).
+  bool evaluate(int64_t version, const std::string& bytes);
+  void make_network_players(const std::string& bytes);
+  eval::MatchResult match(eval::Player& a, eval::Player& b, uint64_t seed);
+  void sleep_ms(int ms);
+
+  const ipc::RunContext ctx_;
+  const config::Config& cfg_;
+  const config::EvaluatorConfig& ecfg_;
+  std::shared_ptr<const game::Game> game_;
+  std::unique_ptr<ipc::Stats> stats_;
+  std::unique_ptr<ipc::ModelStore> store_;
+  const std::string games_path_;
+  const std::string metrics_path_;
+
+  // Players: the model under test (search and raw policy), one opponent network (previous
+  // or best), and the fixed baselines. Networks are created with the first model's shape and
+  // then only reloaded (load_weights), which reallocates nothing.
+  std::unique_ptr<eval::SearchPlayer> candidate_, opponent_;
+  std::unique_ptr<eval::PolicyPlayer> policy_;
+  model::NetworkEvaluator* candidate_net_ = nullptr;
+  model::NetworkEvaluator* opponent_net_ = nullptr;
+  model::NetworkEvaluator* policy_net_ = nullptr;
+  std::unique_ptr<eval::Player> random_, mcts_;
+
+  std::vector<eval::PairResult> ladder_;   // every recorded match
+  std::vector<eval::PairResult> pending_;  // this evaluation's matches, recorded at its end
+  int64_t last_version_ = 0;              // last rated version (0 = none)
+  std::string last_bytes_;                // its checkpoint (empty if lost)
+  int64_t best_version_ = 0;
+  std::string best_bytes_;
+  OracleSet oracle_;
+  std::vector<OracleSet> pons_;
+};
+
+Evaluator::Evaluator(ipc::RunContext ctx)
+    : ctx_(std::move(ctx)),
+      cfg_(ctx_.config),
+      ecfg_(cfg_.evaluator),
+      game_(game::make_game(cfg_.game.name, {cfg_.game.board_size})),
+      stats_(ipc::Stats::open(ctx_.names.stats)),
+      store_(ipc::ModelStore::open(ctx_.names.models)),
+      games_path_(ctx_.run_dir + "/elo_games.jsonl"),
+      metrics_path_(ctx_.run_dir + "/metrics.jsonl") {
+  stats_->set(kSlot, ipc::kPid, static_cast<int64_t>(::getpid()));
+  beat();
+  eval::PlayerOptions opt;
+  opt.seed = 17;
+  opt.max_batch = kMaxBatch;
+  random_ = std::make_unique<eval::RandomPlayer>(opt.seed);
+  mcts_ = eval::make_rollout_player(*game_, cfg_, ecfg_.rollout_simulations, opt);
+  random_->set_tick([this] { beat(); });
+  mcts_->set_tick([this] { beat(); });
+}
+
+void Evaluator::sleep_ms(int ms) {
+  std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+}
+
+void Evaluator::restore() {
+  ladder_ = eval::read_pair_results(games_path_);
+  for (const eval::PairResult& r : ladder_)
+    last_version_ = std::max({last_version_, parse_version_name(r.a), parse_version_name(r.b)});
+  if (last_version_ == 0) return;
+  const std::string path =
+      ctx_.checkpoints_dir() + "/model-" + std::to_string(last_version_) + ".zpck";
+  try {
+    last_bytes_ = model::read_checkpoint_file(path);
+  } catch (const Error& e) {
+    spdlog::warn("cannot reload the last rated model: {}; the next one plays no predecessor",
+                 e.what());
+  }
+  spdlog::info("resumed: {} recorded matches, last rated version {}", ladder_.size(),
+               last_version_);
+}
+
+void Evaluator::load_oracle_sets() {
+  if (game_->name() != "connect4") return;
+  const bool configured = !ecfg_.positions.empty();
+  const std::string path = configured ? ecfg_.positions : eval::default_positions_path();
+  try {
+    oracle_.name = fs::path(path).stem().string();
+    oracle_.positions = eval::read_labelled_positions(path, *game_);
+    spdlog::info("oracle: {} positions from {} ({} where the choice matters)",
+                 oracle_.positions.size(), path,
+                 eval::score_choices(oracle_.positions,
+                                     std::vector<int>(oracle_.positions.size(), -1))
+                     .matters);
+  } catch (const Error& e) {
+    // No oracle figures, but the evaluator goes on: gating and Elo matter more.
+    spdlog::error("oracle accuracy disabled: {}", e.what());
+    oracle_.positions.clear();
+  }
+  const std::string pons = eval::pons_dir();
+  std::error_code ec;
+  if (!fs::is_directory(pons, ec)) return;
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(pons, ec))
+    if (e.path().extension() == ".txt") files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  for (const fs::path& f : files) {
+    try {
+      pons_.push_back({f.stem().string(), eval::read_labelled_positions(f.string(), *game_)});
+    } catch (const Error& e) {
+      spdlog::warn("skipping benchmark set: {}", e.what());
+    }
+  }
+  if (!pons_.empty()) spdlog::info("oracle: {} benchmark sets from {}", pons_.size(), pons);
+}
+
+void Evaluator::ensure_best() {
+  if (!ecfg_.gating || best_version_ > 0) return;
+  best_version_ = store_->read_best(&best_bytes_);
+  if (best_version_ > 0) return;
+  std::string bytes;
+  const int64_t v = store_->read_latest(&bytes);
+  if (v == 0) return;
+  store_->publish_best(v, bytes);
+  best_version_ = v;
+  best_bytes_ = std::move(bytes);
+  stats_->set(kSlot, ipc::kBestVersion, v);
+  spdlog::info("gating: no best model yet, version {} is the first best", v);
+}
+
+void Evaluator::make_network_players(const std::string& bytes) {
+  if (candidate_) return;
+  eval::PlayerOptions opt;
+  opt.simulations = ecfg_.simulations;
+  opt.max_batch = kMaxBatch;
+  opt.seed = 1;
+  auto make = [&](model::NetworkEvaluator** raw) {
+    auto net = eval::make_network_evaluator(*game_, cfg_, bytes, kMaxBatch, opt.seed);
+    *raw = net.get();
+    return net;
+  };
+  const search::SearchParams params = eval::eval_search_params(cfg_, ecfg_.simulations);
+  candidate_ = std::make_unique<eval::SearchPlayer>("candidate", *game_, make(&candidate_net_),
+                                                    params, opt.seed);
+  opponent_ = std::make_unique<eval::SearchPlayer>("opponent", *game_, make(&opponent_net_),
+                                                   params, opt.seed);
+  policy_ = std::make_unique<eval::PolicyPlayer>("policy", make(&policy_net_));
+  for (eval::Player* p : {static_cast<eval::Player*>(candidate_.get()),
+                          static_cast<eval::Player*>(opponent_.get()),
+                          static_cast<eval::Player*>(policy_.get())})
+    p->set_tick([this] { beat(); });
+  spdlog::info("evaluation network: {}", candidate_net_->describe());
+}
+
+eval::MatchResult Evaluator::match(eval::Player& a, eval::Player& b, uint64_t seed) {
+  eval::ArenaOptions opt;
+  opt.games = ecfg_.games;
+  opt.seed = seed;
+  opt.opening_plies = kOpeningPlies;
+  opt.should_stop = [] { return stop_requested(); };
+  opt.tick = [this] { beat(); };
+  const eval::MatchResult r = eval::play_match(*game_, a, b, opt);
+  if (!r.stopped) pending_.push_back({r.a, r.b, r.wins, r.draws, r.losses, unix_time_s()});
+  return r;
+}
+
+bool Evaluator::evaluate(int64_t version, const std::string& bytes) {
+  const Stopwatch watch;
+  pending_.clear();  // left over from an evaluation a stop request cut short
+  const std::string name = version_name(version);
+  const model::CheckpointMeta meta = model::decode_checkpoint(bytes).meta;
+  make_network_players(bytes);
+  candidate_net_->load_weights(bytes);
+  policy_net_->load_weights(bytes);
+  candidate_->set_name(name);
+  const uint64_t seed = 1000003ULL * static_cast<uint64_t>(version);
+  eval::JsonLine line;
+  line.add("kind", "eval").add("time", unix_time_s()).add("version", version)
+      .add("step", meta.training_step).add("games", ecfg_.games)
+      .add("simulations", ecfg_.simulations);
+  std::string summary = name + " (step " + std::to_string(meta.training_step) + "):";
+
+  // 1. Matches.
+  double gate_rate = -1;
+  int64_t gate_against = 0;
+  if (last_version_ > 0 && !last_bytes_.empty()) {
+    opponent_net_->load_weights(last_bytes_);
+    opponent_->set_name(version_name(last_version_));
+    const eval::MatchResult r = match(*candidate_, *opponent_, seed + 1);
+    if (r.stopped) return false;
+    line.add("prev_version", last_version_).add("win_rate_prev", r.win_rate());
+    summary += fmt::format(" vs {} {:.1f}%", r.b, 100 * r.win_rate());
+    if (ecfg_.gating && best_version_ == last_version_) {
+      gate_rate = r.win_rate();
+      gate_against = last_version_;
+    }
+  }
+  if (ecfg_.gating && best_version_ > 0 && best_version_ != version && gate_rate < 0) {
+    opponent_net_->load_weights(best_bytes_);
+    opponent_->set_name(version_name(best_version_));
+    const eval::MatchResult r = match(*candidate_, *opponent_, seed + 2);
+    if (r.stopped) return false;
+    gate_rate = r.win_rate();
+    gate_against = best_version_;
+  }
+  for (eval::Player* baseline : {random_.get(), mcts_.get()}) {
+    const eval::MatchResult r = match(*candidate_, *baseline, seed + 3 + (baseline == mcts_.get()));
+    if (r.stopped) return false;
+    const std::string key = baseline == random_.get() ? "win_rate_random" : "win_rate_mcts";
+    line.add(key, r.win_rate());
+    summary += fmt::format(" | vs {} {:.1f}%", r.b, 100 * r.win_rate());
+  }
+  line.add("mcts", mcts_->name());
+
+  // 2. The ladder over every recorded game, this evaluation's included.
+  std::vector<eval::PairResult> all = ladder_;
+  all.insert(all.end(), pending_.begin(), pending_.end());
+  const eval::EloFit fit = eval::fit_elo(all, kAnchor);
+  const eval::EloRating* mine = fit.find(name);
+  const double elo = mine ? mine->elo : NAN, elo_err = mine ? mine->stderr_elo : NAN;
+  line.add("elo", elo).add("elo_stderr", elo_err);
+  std::string ladder = "[";
+  for (const eval::EloRating& r : fit.ratings) {
+    if (ladder.size() > 1) ladder += ',';
+    ladder += eval::JsonLine().add("player", r.player).add("elo", r.elo)
+                  .add("stderr", r.stderr_elo).add("games", r.games).str();
+  }
+  line.add_raw("ladder", ladder + "]");
+  summary += fmt::format(" | elo {:.0f} +- {:.0f}", elo, elo_err);
+
+  // 3. Oracle accuracy (Connect Four).
+  double oracle_milli = 0;
+  if (!oracle_.positions.empty()) {
+    const auto policy_score = eval::score_choices(
+        oracle_.positions, eval::choose_on_positions(oracle_.positions, *game_, *policy_));
+    std::vector<eval::LabelledPosition> subset = oracle_.positions;
+    if (ecfg_.oracle_search_positions > 0 &&
+        subset.size() > static_cast<size_t>(ecfg_.oracle_search_positions))
+      subset.resize(ecfg_.oracle_search_positions);
+    const auto search_score =
+        eval::score_choices(subset, eval::choose_on_positions(subset, *game_, *candidate_));
+    if (stop_requested()) return false;
+    line.add("oracle_set", oracle_.name).add("oracle_positions", policy_score.positions)
+        .add("oracle_matters", policy_score.matters)
+        .add("oracle_policy_accuracy", policy_score.accuracy())
+        .add("oracle_policy_error_rate", policy_score.error_rate())
+        .add("oracle_search_positions", search_score.positions)
+        .add("oracle_search_accuracy", search_score.accuracy())
+        .add("oracle_search_error_rate", search_score.error_rate());
+    oracle_milli = 1000.0 * search_score.accuracy();
+    summary += fmt::format(" | oracle policy {:.1f}% search {:.1f}% (error {:.1f}%)",
+                           100 * policy_score.accuracy(), 100 * search_score.accuracy(),
+                           100 * search_score.error_rate());
+  }
+  if (!pons_.empty()) {
+    eval::JsonLine pons;
+    for (const OracleSet& set : pons_)
+      pons.add(set.name, eval::score_choices(set.positions, eval::choose_on_positions(
+                                                                set.positions, *game_, *policy_))
+                             .error_rate());
+    line.add_raw("pons_policy_error_rate", pons.str());
+  }
+
+  // 4. Gating.
+  if (ecfg_.gating) {
+    bool promoted = false;
+    if (gate_rate >= ecfg_.gating_threshold) {
+      store_->publish_best(version, bytes);
+      best_version_ = version;
+      best_bytes_ = bytes;
+      promoted = true;
+    }
+    line.add("gate_against", gate_against).add("gate_win_rate", gate_rate)
+        .add("promoted", promoted);
+    summary += fmt::format(" | best v{}{}", best_version_,
+                           promoted ? fmt::format(" (passed the gate, {:.1f}%)", 100 * gate_rate)
+                                    : "");
+  }
+  line.add("best_version", best_version_).add("eval_seconds", watch.seconds());
+  summary += fmt::format(" | {:.1f} s", watch.seconds());
+
+  // 5. Record: the matches first (the ladder's source), then the metrics line.
+  for (const eval::PairResult& r : pending_) eval::append_pair_result(games_path_, r);
+  ladder_.insert(ladder_.end(), pending_.begin(), pending_.end());
+  pending_.clear();
+  eval::append_line(metrics_path_, line.str());
+  spdlog::info("{}", summary);
+  stats_->set(kSlot, ipc::kEvalVersion, version);
+  stats_->set(kSlot, ipc::kEvalEloMilli, std::isfinite(elo) ? std::llround(elo * 1000) : 0);
+  stats_->set(kSlot, ipc::kEvalOracleMilli, std::llround(oracle_milli));
+  stats_->set(kSlot, ipc::kBestVersion, best_version_);
+  last_version_ = version;
+  last_bytes_ = bytes;
+  return true;
+}
+
+int Evaluator::run() {
+  spdlog::info("evaluator for {}, run {}: {} games per match, {} simulations, baseline mcts:{}",
+               game_->name(), ctx_.names.run_id, ecfg_.games, ecfg_.simulations,
+               ecfg_.rollout_simulations);
+  if (!ecfg_.enabled) {
+    // Spawned although disabled: stay alive (so nobody restarts us) and do nothing.
+    spdlog::info("evaluator.enabled is false: idle");
+    while (!stop_requested()) beat(), sleep_ms(kPollMs);
+    return 0;
+  }
+  restore();
+  load_oracle_sets();
+  std::string bytes;
+  while (!stop_requested()) {
+    beat();
+    ensure_best();
+    stats_->set(kSlot, ipc::kBestVersion, best_version_);
+    const int64_t latest = store_->latest_version();
+    const bool due = latest > last_version_ &&
+                     (last_version_ == 0 || latest >= last_version_ + ecfg_.every_versions);
+    if (!due) {
+      sleep_ms(kPollMs);
+      continue;
+    }
+    // Always the newest: versions published meanwhile are skipped.
+    const int64_t v = store_->read_latest(&bytes);
+    if (last_version_ > 0 && v > last_version_ + ecfg_.every_versions)
+      spdlog::info("skipping to the newest version {} (last rated {})", v, last_version_);
+    if (!evaluate(v, bytes)) break;
+  }
+  spdlog::info("evaluator stopping");
+  return 0;
+}
+
+}  // namespace
+
+int run_evaluator(const std::string& run_dir) {
+  ipc::RunContext ctx = ipc::load_run_context(run_dir);
+  init_logging("evaluator", ctx.log_path("evaluator"));
+  install_stop_handlers();
+  Evaluator evaluator(std::move(ctx));
+  return evaluator.run();
+}
+
+}  // namespace zp::evaluator
