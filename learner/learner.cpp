@@ -13,6 +13,7 @@
 #include "learner/learner_state.h"
 #include "learner/replay.h"
 #include "learner/shard_watcher.h"
+#include "shared/core/fs.h"
 #include "shared/config/config.h"
 #include "shared/core/clock.h"
 #include "shared/core/error.h"
@@ -222,7 +223,7 @@ void Learner::publish() {
   const int64_t version = state_.version + 1;
   const std::string bytes = trainer_->checkpoint_bytes(version);
   // Disk first, store last (see learner_state.h): the store never runs ahead of the disk.
-  model::write_file_atomic(ck_dir_ + "/" + model_file_name(version), bytes);
+  write_file_atomic(ck_dir_ + "/" + model_file_name(version), bytes);
   state_.version = version;
   save_state();
   write_latest(ck_dir_, version);

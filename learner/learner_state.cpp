@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "shared/core/fs.h"
 #include "shared/core/error.h"
 #include "shared/core/log.h"
 #include "shared/model/checkpoint.h"
@@ -28,12 +29,12 @@ void save_learner_state(const std::string& dir, const LearnerState& s) {
      << "samples_trained " << s.samples_trained << "\n"
      << "positions_ingested " << s.positions_ingested << "\n"
      << "last_shard " << s.last_shard << "\n";
-  model::write_file_atomic(learner_state_path(dir), os.str());
+  write_file_atomic(learner_state_path(dir), os.str());
 }
 
 LearnerState load_learner_state(const std::string& dir) {
   const std::string path = learner_state_path(dir);
-  std::istringstream in(model::read_file_bytes(path));
+  std::istringstream in(read_file(path));
   LearnerState s;
   std::string line;
   while (std::getline(in, line)) {
@@ -61,7 +62,7 @@ LearnerState load_learner_state(const std::string& dir) {
 }
 
 void write_latest(const std::string& dir, int64_t version) {
-  model::write_file_atomic(dir + "/latest", model_file_name(version) + "\n");
+  write_file_atomic(dir + "/latest", model_file_name(version) + "\n");
 }
 
 namespace {

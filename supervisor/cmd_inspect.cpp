@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "shared/core/fs.h"
 #include "shared/config/config.h"
 #include "shared/core/error.h"
 #include "shared/data/shard.h"
@@ -133,7 +134,7 @@ void inspect_run(const Options& o) {
   // run id and config
   std::string run_id;
   try {
-    run_id = data::read_file((dir / "run_id").string());
+    run_id = zp::read_file((dir / "run_id").string());
     while (!run_id.empty() && std::isspace(static_cast<unsigned char>(run_id.back())))
       run_id.pop_back();
     std::printf("  run_id       %s\n", run_id.c_str());

@@ -18,6 +18,7 @@
 #include <memory>
 #include <thread>
 
+#include "shared/core/fs.h"
 #include "shared/config/config.h"
 #include "shared/core/clock.h"
 #include "shared/core/error.h"
@@ -139,9 +140,9 @@ void Supervisor::prepare_run_dir() {
     fs::create_directories(run_dir_ + sub, ec);
     if (ec) throw IoError("cannot create " + run_dir_ + sub + ": " + ec.message());
   }
-  data::write_file_atomic(run_dir_ + "/config.yaml", config::to_yaml(cfg_));
+  write_file_atomic(run_dir_ + "/config.yaml", config::to_yaml(cfg_));
   names_ = ipc::RunNames::make(ipc::new_run_id(), run_dir_, cfg_.writer.endpoint);
-  data::write_file_atomic(run_dir_ + "/run_id", names_.run_id + "\n");
+  write_file_atomic(run_dir_ + "/run_id", names_.run_id + "\n");
 }
 
 void Supervisor::spawn(Process& p) {

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <sstream>
 
+#include "shared/core/fs.h"
 #include "shared/core/error.h"
 #include "shared/data/shard.h"
 
@@ -154,11 +155,11 @@ Manifest parse_manifest(const std::string& text, const std::string& what) {
 Manifest load_manifest(const std::string& dir) {
   const std::string path = dir + "/manifest.json";
   if (!std::filesystem::exists(path)) return {};
-  return parse_manifest(data::read_file(path), path);
+  return parse_manifest(read_file(path), path);
 }
 
 void save_manifest(const std::string& dir, const Manifest& m) {
-  data::write_file_atomic(dir + "/manifest.json", manifest_to_json(m));
+  write_file_atomic(dir + "/manifest.json", manifest_to_json(m));
 }
 
 }  // namespace zp::writer

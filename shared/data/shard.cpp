@@ -7,63 +7,10 @@
 #include <cstring>
 #include <fstream>
 
+#include "shared/core/fs.h"
 #include "shared/data/bytes.h"
 
 namespace zp::data {
-
-namespace {
-
-std::string errno_text() { return std::strerror(errno); }
-
-void write_all(int fd, const char* p, size_t n, const std::string& path) {
-  while (n > 0) {
-    const ssize_t w = ::write(fd, p, n);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      throw IoError("cannot write " + path + ": " + errno_text());
-    }
-    p += w;
-    n -= static_cast<size_t>(w);
-  }
-}
-
-}  // namespace
-
-void write_file_atomic(const std::string& path, const std::string& bytes) {
-  const std::string tmp = path + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw IoError("cannot create " + tmp + ": " + errno_text());
-  try {
-    write_all(fd, bytes.data(), bytes.size(), tmp);
-    if (::fsync(fd) != 0) throw IoError("cannot fsync " + tmp + ": " + errno_text());
-  } catch (...) {
-    ::close(fd);
-    ::unlink(tmp.c_str());
-    throw;
-  }
-  ::close(fd);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    const std::string err = errno_text();
-    ::unlink(tmp.c_str());
-    throw IoError("cannot rename " + tmp + " to " + path + ": " + err);
-  }
-  // Make the rename itself durable.
-  const size_t slash = path.rfind('/');
-  const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
-  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw IoError("cannot read " + path + ": " + errno_text());
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) throw IoError("error reading " + path);
-  return bytes;
-}
 
 void ShardBuilder::add(const GameRecord& r) {
   encode_record(r, &records_);

@@ -51,9 +51,5 @@ struct ShardInfo {
 // Reads and fully validates a shard. Throws IoError (unreadable) or FormatError (corrupt).
 std::vector<GameRecord> read_shard(const std::string& path, ShardInfo* info = nullptr);
 
-// Writes `bytes` to `path` atomically: tmp file, fsync, rename, fsync of the directory.
-void write_file_atomic(const std::string& path, const std::string& bytes);
-// Reads a whole file; throws IoError naming the path and the reason.
-std::string read_file(const std::string& path);
 
 }  // namespace zp::data

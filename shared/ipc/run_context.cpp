@@ -1,3 +1,4 @@
+#include "shared/core/fs.h"
 #include "shared/ipc/run_context.h"
 
 #include <cctype>
@@ -13,7 +14,7 @@ RunContext load_run_context(const std::string& run_dir) {
   while (ctx.run_dir.size() > 1 && ctx.run_dir.back() == '/') ctx.run_dir.pop_back();
   ctx.config = config::load_config(ctx.run_dir + "/config.yaml");
   // read_file throws IoError naming the path when the run id is missing.
-  std::string id = data::read_file(ctx.run_dir + "/run_id");
+  std::string id = read_file(ctx.run_dir + "/run_id");
   const auto is_space = [](char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; };
   while (!id.empty() && is_space(id.back())) id.pop_back();
   while (!id.empty() && is_space(id.front())) id.erase(id.begin());

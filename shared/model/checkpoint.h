@@ -84,12 +84,6 @@ DecodedCheckpoint decode_checkpoint(std::string_view bytes);
 void check_compatible(const CheckpointMeta& meta, const game::Game& game,
                       const config::ModelConfig& model, const std::string& source = "");
 
-// Writes `bytes` to `path` atomically: write "<path>.tmp.<pid>", fsync, rename, fsync the
-// directory. Readers see the old file or the new one, never a partial one. Throws IoError.
-void write_file_atomic(const std::string& path, std::string_view bytes);
-// Reads a whole file. Throws IoError if it is missing or unreadable.
-std::string read_file_bytes(const std::string& path);
-
 // Reads a checkpoint file and validates it (decode_checkpoint); returns its bytes.
 // Throws IoError (missing/unreadable) or FormatError prefixed with the path.
 std::string read_checkpoint_file(const std::string& path);

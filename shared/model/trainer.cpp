@@ -1,6 +1,8 @@
 // Trainer: see trainer.h for the loss, optimizer, schedule and file layouts.
 #include "shared/model/trainer.h"
 
+#include "shared/core/fs.h"
+
 #include <ATen/Parallel.h>
 #include <torch/nn/functional/activation.h>
 #include <torch/optim/adam.h>
@@ -178,7 +180,7 @@ void Trainer::save_training_state(const std::string& path) const {
 
 void Trainer::load_training_state(const std::string& path) {
   Impl& s = *impl_;
-  const std::string bytes = read_file_bytes(path);
+  const std::string bytes = read_file(path);
   auto fail = [&path](const std::string& what) { throw FormatError(path + ": " + what); };
   try {
     ByteReader r(bytes, "training state");

@@ -2,6 +2,7 @@
 
 #include <fstream>
 
+#include "shared/core/fs.h"
 #include "shared/core/error.h"
 #include "shared/data/shard.h"
 #include "shared/game/registry.h"
@@ -94,14 +95,14 @@ TEST_CASE("shards round-trip and corruption is detected", "[unit][data]") {
   CHECK(info.num_positions == 35);
   CHECK(info.game_name == "connect4");
 
-  std::string bytes = zp::data::read_file(path);
+  std::string bytes = zp::read_file(path);
   SECTION("flipped byte") {
     bytes[bytes.size() / 2] ^= 1;
-    zp::data::write_file_atomic(path, bytes);
+    zp::write_file_atomic(path, bytes);
     CHECK_THROWS_WITH(zp::data::read_shard(path), Catch::Contains("checksum"));
   }
   SECTION("truncated") {
-    zp::data::write_file_atomic(path, bytes.substr(0, bytes.size() - 100));
+    zp::write_file_atomic(path, bytes.substr(0, bytes.size() - 100));
     CHECK_THROWS_AS(zp::data::read_shard(path), zp::FormatError);
   }
   SECTION("missing") {

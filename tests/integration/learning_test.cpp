@@ -1,1 +1,223 @@
-// placeholder
+// Proof of learning and the evaluator role, end to end. Tagged [integration][eval].
+//
+// 1. "training learns": `zeroplay train config/ci_learning.yaml` for a couple of minutes on
+//    the CPU, then `zeroplay eval arena` (fixed seeds) of the final checkpoint against the
+//    untrained version 1 and against random, and of both against pure MCTS. The margins are
+//    set from measurements (config/ci_learning.yaml's header) so that an untrained network
+//    cannot reach them, and the untrained network is measured on the same bars as a control.
+// 2. "the evaluator role": a hand-made run directory (config, shm stats block and model
+//    store) with models published by the test; `zeroplay evaluator` gates, rates, writes
+//    metrics.jsonl and elo_games.jsonl, stops on SIGTERM, and resumes its ladder.
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <sstream>
+
+#include "shared/config/config.h"
+#include "shared/core/clock.h"
+#include "shared/eval/elo.h"
+#include "shared/eval/json_line.h"
+#include "shared/game/registry.h"
+#include "shared/ipc/model_store.h"
+#include "shared/ipc/names.h"
+#include "shared/ipc/run_context.h"
+#include "shared/ipc/stats.h"
+#include "shared/model/trainer.h"
+#include "tests/test_support.h"
+
+namespace fs = std::filesystem;
+using zp::test::ChildProcess;
+using zp::test::wait_until;
+
+namespace {
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+std::vector<std::string> lines_of(const std::string& path) {
+  std::vector<std::string> out;
+  std::ifstream in(path);
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) out.push_back(line);
+  return out;
+}
+
+// Runs `zeroplay eval arena` and returns its JSON result line's fields.
+std::map<std::string, std::string> arena(const std::string& config, const std::string& a,
+                                         const std::string& b, int games, int sims,
+                                         int seed) {
+  const std::string cmd = zp::test::zeroplay_binary() + " eval arena --config " + config +
+                          " --a " + a + " --b " + b + " --games " + std::to_string(games) +
+                          " --sims " + std::to_string(sims) + " --seed " +
+                          std::to_string(seed);
+  const auto r = zp::test::run_command(cmd);
+  INFO(cmd << "\n" << r.output);
+  REQUIRE(r.exit_code == 0);
+  const std::string last = r.output.substr(r.output.rfind('{'));
+  auto fields = zp::eval::parse_flat_json(last.substr(0, last.find('\n')));
+  REQUIRE(fields.has_value());
+  return *fields;
+}
+
+double win_rate(const std::map<std::string, std::string>& r) { return std::stod(r.at("win_rate")); }
+
+}  // namespace
+
+TEST_CASE("training learns: the final model beats its untrained self and random",
+          "[integration][eval]") {
+  zp::test::TempDir tmp;
+  const std::string run = tmp.path() + "/run";
+  const std::string config = zp::test::source_dir() + "/config/ci_learning.yaml";
+  ChildProcess train({zp::test::zeroplay_binary(), "train", config, "--run-dir", run},
+                     run + ".out");
+  // The learner keeps only its newest model files: copy the untrained version 1 at once.
+  const std::string untrained = tmp.path() + "/untrained.zpck";
+  REQUIRE(wait_until(
+      [&] {
+        std::error_code ec;
+        return fs::copy_file(run + "/checkpoints/model-1.zpck", untrained, ec) && !ec;
+      },
+      60));
+  const int rc = train.wait(400);  // train.max_seconds in the config, plus shutdown
+  INFO(slurp(run + ".out"));
+  REQUIRE(rc == 0);
+  std::string latest = slurp(run + "/checkpoints/latest");
+  latest = latest.substr(0, latest.find_first_of("\r\n"));
+  const std::string trained = run + "/checkpoints/" + latest;
+  REQUIRE(fs::exists(trained));
+  CHECK(latest != "model-1.zpck");
+
+  // Measured margins and the reasons for them: config/ci_learning.yaml's header.
+  const int sims = 32, games = 200;
+  const auto vs_untrained = arena(config, trained, untrained, games, sims, 1);
+  const auto vs_random = arena(config, trained, "random", games, sims, 2);
+  const auto untrained_vs_random = arena(config, untrained, "random", games, sims, 2);
+  const auto vs_mcts = arena(config, trained, "mcts:200", games, sims, 3);
+  const auto untrained_vs_mcts = arena(config, untrained, "mcts:200", games, sims, 3);
+  WARN("trained vs untrained " << win_rate(vs_untrained) << ", vs random "
+                               << win_rate(vs_random) << " (untrained " << win_rate(untrained_vs_random)
+                               << "), vs mcts:200 " << win_rate(vs_mcts) << " (untrained "
+                               << win_rate(untrained_vs_mcts) << ")");
+  CHECK(win_rate(vs_untrained) >= 0.65);
+  CHECK(win_rate(vs_random) >= 0.90);
+  CHECK(win_rate(vs_mcts) >= 0.25);
+  // Controls: the untrained network stays below the bars it is not supposed to reach.
+  CHECK(win_rate(untrained_vs_mcts) < 0.25);
+}
+
+namespace {
+
+// A run directory the evaluator can attach to, without the other roles: config.yaml, run_id,
+// the stats block and the model store. Removes its shm objects when it dies.
+struct FakeRun {
+  zp::test::TempDir tmp;
+  std::string dir = tmp.path() + "/run";
+  zp::config::Config cfg;
+  zp::ipc::RunNames names;
+  std::unique_ptr<zp::ipc::Stats> stats;
+  std::unique_ptr<zp::ipc::ModelStore> store;
+  std::shared_ptr<const zp::game::Game> game;
+
+  explicit FakeRun(const std::vector<std::string>& overrides) {
+    cfg = zp::config::load_config(zp::test::source_dir() + "/config/tiny.yaml", overrides);
+    for (const char* sub : {"", "/logs", "/checkpoints"}) fs::create_directories(dir + sub);
+    std::ofstream(dir + "/config.yaml") << zp::config::to_yaml(cfg);
+    const std::string id = zp::ipc::new_run_id();
+    std::ofstream(dir + "/run_id") << id << "\n";
+    names = zp::ipc::RunNames::make(id, dir, cfg.writer.endpoint);
+    stats = zp::ipc::Stats::create(names.stats, cfg.actors.count);
+    store = zp::ipc::ModelStore::create(names.models, 8 << 20);
+    game = zp::game::make_game(cfg.game.name);
+  }
+  ~FakeRun() {
+    zp::ipc::Stats::remove(names.stats);
+    zp::ipc::ModelStore::remove(names.models);
+  }
+  // Publishes a freshly initialised network (seeded by the version) as `version`, on disk
+  // too, as the learner would.
+  void publish(int64_t version) {
+    zp::model::Trainer trainer(*game, cfg.model, cfg.learner, 0, static_cast<uint64_t>(version));
+    const std::string bytes = trainer.checkpoint_bytes(version);
+    std::ofstream(dir + "/checkpoints/model-" + std::to_string(version) + ".zpck",
+                  std::ios::binary)
+        << bytes;
+    store->publish_latest(version, bytes);
+  }
+  int64_t counter(zp::ipc::Counter c) const { return stats->get(zp::ipc::kEvaluatorSlot, c); }
+  std::unique_ptr<ChildProcess> start_evaluator() {
+    return std::make_unique<ChildProcess>(
+        std::vector<std::string>{zp::test::zeroplay_binary(), "evaluator", "--run-dir", dir},
+        dir + "/evaluator.out");
+  }
+};
+
+}  // namespace
+
+TEST_CASE("the evaluator role gates, rates, records, stops and resumes",
+          "[integration][eval]") {
+  FakeRun run({"evaluator.gating=true", "evaluator.games=4",
+               "evaluator.oracle_search_positions=40"});
+  run.publish(1);
+  auto evaluator = run.start_evaluator();
+  INFO(slurp(run.dir + "/evaluator.out") << slurp(run.dir + "/logs/evaluator.log"));
+
+  // Gating with no best model: the first model becomes best at once, then it is rated.
+  REQUIRE(wait_until([&] { return run.store->best_version() == 1; }, 60));
+  CHECK(run.counter(zp::ipc::kPid) == evaluator->pid());
+  REQUIRE(wait_until([&] { return run.counter(zp::ipc::kEvalVersion) == 1; }, 120));
+  run.publish(2);
+  REQUIRE(wait_until([&] { return run.counter(zp::ipc::kEvalVersion) == 2; }, 120));
+  // The heartbeat is fresh.
+  CHECK(zp::now_ns() - run.counter(zp::ipc::kHeartbeatNs) < 3'000'000'000LL);
+
+  auto evals = lines_of(run.dir + "/metrics.jsonl");
+  REQUIRE(evals.size() == 2);
+  auto first = zp::eval::parse_flat_json(evals[0]);
+  auto second = zp::eval::parse_flat_json(evals[1]);
+  REQUIRE(first.has_value());
+  REQUIRE(second.has_value());
+  CHECK(first->at("kind") == "eval");
+  CHECK(first->at("version") == "1");
+  CHECK(first->count("win_rate_prev") == 0);  // nothing to compare with yet
+  CHECK(second->at("version") == "2");
+  CHECK(second->at("prev_version") == "1");
+  CHECK(second->at("gate_against") == "1");
+  for (const char* key : {"elo", "elo_stderr", "win_rate_prev", "win_rate_random",
+                          "win_rate_mcts", "oracle_policy_accuracy", "oracle_search_accuracy",
+                          "oracle_search_error_rate", "eval_seconds", "best_version"})
+    CHECK(second->count(key) == 1);
+  CHECK(second->at("oracle_search_positions") == "40");
+  CHECK(evals[1].find("\"ladder\":[{\"player\":\"random\",\"elo\":0") != std::string::npos);
+  const bool promoted = second->at("promoted") == "true";
+  CHECK(run.store->best_version() == (promoted ? 2 : 1));
+  CHECK(run.counter(zp::ipc::kBestVersion) == run.store->best_version());
+  // Matches: v1 vs random and mcts; v2 vs v1 (also the gate), random and mcts.
+  CHECK(zp::eval::read_pair_results(run.dir + "/elo_games.jsonl").size() == 5);
+
+  evaluator->signal(SIGTERM);
+  REQUIRE(evaluator->wait(60) == 0);
+
+  // A restarted evaluator keeps the ladder and continues after version 2.
+  evaluator = run.start_evaluator();
+  run.publish(3);
+  REQUIRE(wait_until([&] { return run.counter(zp::ipc::kEvalVersion) == 3; }, 120));
+  evals = lines_of(run.dir + "/metrics.jsonl");
+  REQUIRE(evals.size() == 3);
+  auto third = zp::eval::parse_flat_json(evals[2]);
+  REQUIRE(third.has_value());
+  CHECK(third->at("prev_version") == "2");
+  const auto games = zp::eval::read_pair_results(run.dir + "/elo_games.jsonl");
+  CHECK(games.size() == 8);
+  const auto fit = zp::eval::fit_elo(games, "random");
+  CHECK(fit.find("v1") != nullptr);
+  CHECK(fit.find("v3") != nullptr);
+  evaluator->signal(SIGTERM);
+  CHECK(evaluator->wait(60) == 0);
+}

@@ -1,4 +1,5 @@
 // Checkpoint byte format: round trips, compatibility errors, corruption, files.
+#include "shared/core/fs.h"
 #include "shared/model/checkpoint.h"
 
 #include <catch2/catch.hpp>
@@ -137,7 +138,7 @@ TEST_CASE("checkpoint: file round trip gives the same outputs", "[unit][model]")
   auto game = game::make_game("connect4");
   const config::ModelConfig m = tiny_model();
   Trainer trainer(*game, m, cpu_learner(), 0, 5);
-  write_file_atomic(path, trainer.checkpoint_bytes(4));
+  zp::write_file_atomic(path, trainer.checkpoint_bytes(4));
   // Only the file itself is left behind (no temporary).
   CHECK(std::distance(std::filesystem::directory_iterator(dir.path()),
                       std::filesystem::directory_iterator()) == 1);
@@ -169,13 +170,13 @@ TEST_CASE("checkpoint: missing file is an IoError, a bad file a FormatError", "[
   CHECK_THROWS_AS(read_checkpoint_file(missing), IoError);
 
   const std::string junk = dir.path() + "/junk.zpck";
-  write_file_atomic(junk, "this is not a checkpoint at all, just some text");
+  zp::write_file_atomic(junk, "this is not a checkpoint at all, just some text");
   const std::string msg = format_error([&] { read_checkpoint_meta(junk); });
   CHECK_THAT(msg, Contains(junk));
   CHECK_THAT(msg, Contains("bad magic"));
   CHECK_THAT(format_error([&] { make_torch_evaluator(*game, tiny_model(), 1, junk); }),
              Contains("bad magic"));
-  CHECK_THROWS_AS(write_file_atomic(dir.path() + "/no/such/dir/x", "x"), IoError);
+  CHECK_THROWS_AS(zp::write_file_atomic(dir.path() + "/no/such/dir/x", "x"), IoError);
 }
 
 }  // namespace

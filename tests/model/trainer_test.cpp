@@ -1,4 +1,5 @@
 // The trainer on the CPU: overfitting a fixed batch, schedules, and exact resume.
+#include "shared/core/fs.h"
 #include "shared/model/trainer.h"
 
 #include <catch2/catch.hpp>
@@ -152,12 +153,12 @@ TEST_CASE("trainer: bad training state files", "[unit][model]") {
   Trainer other_shape(*game, wider, cpu_learner("sgd"));
   CHECK_THROWS_WITH(other_shape.load_training_state(path), Contains("channels: 8 vs 16"));
 
-  std::string bytes = read_file_bytes(path);
+  std::string bytes = zp::read_file(path);
   REQUIRE(bytes.size() > 100);
-  write_file_atomic(path, bytes.substr(0, bytes.size() - 20));
+  zp::write_file_atomic(path, bytes.substr(0, bytes.size() - 20));
   CHECK_THROWS_WITH(sgd.load_training_state(path), Contains("truncated"));
   bytes[bytes.size() / 2] ^= 0x10;
-  write_file_atomic(path, bytes);
+  zp::write_file_atomic(path, bytes);
   CHECK_THROWS_WITH(sgd.load_training_state(path), Contains("checksum mismatch"));
 }
 

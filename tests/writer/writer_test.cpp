@@ -14,6 +14,7 @@
 #include <set>
 #include <thread>
 
+#include "shared/core/fs.h"
 #include "shared/config/config.h"
 #include "shared/core/clock.h"
 #include "shared/core/rng.h"
@@ -106,7 +107,7 @@ struct Run {
     const double end = zp::now_s() + 20;
     while (stats->get(kWriterSlot, kPid) != writer && zp::now_s() < end && alive())
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    INFO(zp::data::read_file(out));
+    INFO(zp::read_file(out));
     REQUIRE(stats->get(kWriterSlot, kPid) == writer);
   }
 
