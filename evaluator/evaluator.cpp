@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <fmt/ranges.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -239,7 +241,7 @@ bool Evaluator::evaluate(int64_t version, const std::string& bytes) {
   line.add("kind", "eval").add("time", unix_time_s()).add("version", version)
       .add("step", meta.training_step).add("games", ecfg_.games)
       .add("simulations", ecfg_.simulations);
-  std::string summary = name + " (step " + std::to_string(meta.training_step) + "):";
+  std::vector<std::string> summary;  // the readable log line, in parts
 
   // 1. Matches.
   double gate_rate = -1;
@@ -250,7 +252,7 @@ bool Evaluator::evaluate(int64_t version, const std::string& bytes) {
     const eval::MatchResult r = match(*candidate_, *opponent_, seed + 1);
     if (r.stopped) return false;
     line.add("prev_version", last_version_).add("win_rate_prev", r.win_rate());
-    summary += fmt::format(" vs {} {:.1f}%", r.b, 100 * r.win_rate());
+    summary.push_back(fmt::format("vs {} {:.1f}%", r.b, 100 * r.win_rate()));
     if (ecfg_.gating && best_version_ == last_version_) {
       gate_rate = r.win_rate();
       gate_against = last_version_;
@@ -269,7 +271,7 @@ bool Evaluator::evaluate(int64_t version, const std::string& bytes) {
     if (r.stopped) return false;
     const std::string key = baseline == random_.get() ? "win_rate_random" : "win_rate_mcts";
     line.add(key, r.win_rate());
-    summary += fmt::format(" | vs {} {:.1f}%", r.b, 100 * r.win_rate());
+    summary.push_back(fmt::format("vs {} {:.1f}%", r.b, 100 * r.win_rate()));
   }
   line.add("mcts", mcts_->name());
 
@@ -287,7 +289,7 @@ bool Evaluator::evaluate(int64_t version, const std::string& bytes) {
                   .add("stderr", r.stderr_elo).add("games", r.games).str();
   }
   line.add_raw("ladder", ladder + "]");
-  summary += fmt::format(" | elo {:.0f} +- {:.0f}", elo, elo_err);
+  summary.push_back(fmt::format("elo {:.0f} +- {:.0f}", elo, elo_err));
 
   // 3. Oracle accuracy (Connect Four).
   double oracle_milli = 0;
@@ -309,9 +311,9 @@ bool Evaluator::evaluate(int64_t version, const std::string& bytes) {
         .add("oracle_search_accuracy", search_score.accuracy())
         .add("oracle_search_error_rate", search_score.error_rate());
     oracle_milli = 1000.0 * search_score.accuracy();
-    summary += fmt::format(" | oracle policy {:.1f}% search {:.1f}% (error {:.1f}%)",
-                           100 * policy_score.accuracy(), 100 * search_score.accuracy(),
-                           100 * search_score.error_rate());
+    summary.push_back(fmt::format("oracle policy {:.1f}% search {:.1f}% (error {:.1f}%)",
+                                  100 * policy_score.accuracy(), 100 * search_score.accuracy(),
+                                  100 * search_score.error_rate()));
   }
   if (!pons_.empty()) {
     eval::JsonLine pons;
@@ -333,19 +335,19 @@ bool Evaluator::evaluate(int64_t version, const std::string& bytes) {
     }
     line.add("gate_against", gate_against).add("gate_win_rate", gate_rate)
         .add("promoted", promoted);
-    summary += fmt::format(" | best v{}{}", best_version_,
-                           promoted ? fmt::format(" (passed the gate, {:.1f}%)", 100 * gate_rate)
-                                    : "");
+    summary.push_back(fmt::format(
+        "best v{}{}", best_version_,
+        promoted ? fmt::format(" (passed the gate, {:.1f}%)", 100 * gate_rate) : ""));
   }
   line.add("best_version", best_version_).add("eval_seconds", watch.seconds());
-  summary += fmt::format(" | {:.1f} s", watch.seconds());
+  summary.push_back(fmt::format("{:.1f} s", watch.seconds()));
 
   // 5. Record: the matches first (the ladder's source), then the metrics line.
   for (const eval::PairResult& r : pending_) eval::append_pair_result(games_path_, r);
   ladder_.insert(ladder_.end(), pending_.begin(), pending_.end());
   pending_.clear();
   eval::append_line(metrics_path_, line.str());
-  spdlog::info("{}", summary);
+  spdlog::info("{} (step {}): {}", name, meta.training_step, fmt::join(summary, " | "));
   stats_->set(kSlot, ipc::kEvalVersion, version);
   stats_->set(kSlot, ipc::kEvalEloMilli, std::isfinite(elo) ? std::llround(elo * 1000) : 0);
   stats_->set(kSlot, ipc::kEvalOracleMilli, std::llround(oracle_milli));

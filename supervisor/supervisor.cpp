@@ -344,6 +344,8 @@ int Supervisor::run() {
   };
   writer_ = add("writer", {"writer", "--run-dir", run_dir_}, ipc::kWriterSlot);
   learner_ = add("learner", {"learner", "--run-dir", run_dir_}, ipc::kLearnerSlot);
+  if (cfg_.evaluator.enabled)
+    add("evaluator", {"evaluator", "--run-dir", run_dir_}, ipc::kEvaluatorSlot);
   for (int i = 0; i < cfg_.actors.count; ++i)
     actors_.push_back(add("actor-" + std::to_string(i),
                           {"actor", "--run-dir", run_dir_, "--index", std::to_string(i)},

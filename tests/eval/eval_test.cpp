@@ -350,3 +350,40 @@ TEST_CASE("the committed labelled set parses and its labels are the solver's",
     for (int c = 0; c < kConnect4Columns; ++c) CHECK(scores[c] == late[i]->scores[c]);
   }
 }
+
+TEST_CASE("plot: PNG charts from metrics.jsonl; clear errors without it", "[unit][eval]") {
+  const std::string zeroplay = zp::test::zeroplay_binary();
+  zp::test::TempDir dir;
+  auto r = zp::test::run_command(zeroplay + " plot " + dir.path() + "/nope");
+  CHECK(r.exit_code != 0);
+  CHECK(r.output.find("metrics.jsonl does not exist") != std::string::npos);
+  std::ofstream(dir.path() + "/metrics.jsonl").close();
+  r = zp::test::run_command(zeroplay + " plot " + dir.path());
+  CHECK(r.exit_code != 0);
+  CHECK(r.output.find("is empty") != std::string::npos);
+  if (zp::test::run_command("/usr/bin/python3 -c 'import matplotlib'").exit_code != 0) {
+    WARN("skipping the charts: /usr/bin/python3 has no matplotlib (python3-matplotlib)");
+    return;
+  }
+  {
+    std::ofstream m(dir.path() + "/metrics.jsonl");
+    for (int i = 1; i <= 3; ++i)
+      m << "{\"time\":" << 1000 + i << ",\"elapsed_s\":" << i << ",\"positions_per_s\":" << 100 * i
+        << ",\"evals_per_s\":" << 900 * i << ",\"learner_step\":" << 10 * i
+        << ",\"loss_policy\":1.5,\"loss_value\":0.5}\n";
+    m << R"({"kind":"eval","version":1,"elo":50,"elo_stderr":30,"win_rate_random":0.6,)"
+      << R"("win_rate_mcts":0.1,"oracle_policy_accuracy":0.4,"oracle_search_accuracy":0.5})"
+      << "\n";
+    m << R"({"kind":"eval","version":2,"elo":150,"elo_stderr":30,"win_rate_prev":0.7,)"
+      << R"("oracle_policy_accuracy":0.45,"oracle_search_accuracy":0.6,"simulations":16,)"
+      << R"("ladder":[{"player":"random","elo":0,"stderr":0},{"player":"v2","elo":150,)"
+      << R"("stderr":30},{"player":"v1","elo":50,"stderr":30},{"player":"mcts:32","elo":90}]})"
+      << "\n";
+    m << "{\"torn\":";  // a torn last line is skipped
+  }
+  r = zp::test::run_command(zeroplay + " plot " + dir.path() + " --out " + dir.path() + "/png");
+  INFO(r.output);
+  CHECK(r.exit_code == 0);
+  for (const char* png : {"throughput", "losses", "elo", "win_rates", "oracle"})
+    CHECK(std::ifstream(dir.path() + "/png/" + png + ".png").good());
+}
