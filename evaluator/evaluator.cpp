@@ -1,8 +1,7 @@
 #include "evaluator/evaluator.h"
 
-#include <unistd.h>
-
 #include <fmt/ranges.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -36,9 +35,9 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr int kSlot = ipc::kEvaluatorSlot;
-constexpr int kMaxBatch = 64;          // positions per network call (games side by side)
-constexpr int kPollMs = 200;           // store polling period while idle
-constexpr int kOpeningPlies = 2;       // random opening moves per pair of arena games
+constexpr int kMaxBatch = 64;     // positions per network call (games side by side)
+constexpr int kPollMs = 200;      // store polling period while idle
+constexpr int kOpeningPlies = 2;  // random opening moves per pair of arena games
 constexpr const char* kAnchor = "random";
 
 std::string version_name(int64_t v) { return "v" + std::to_string(v); }
@@ -94,8 +93,8 @@ class Evaluator {
 
   std::vector<eval::PairResult> ladder_;   // every recorded match
   std::vector<eval::PairResult> pending_;  // this evaluation's matches, recorded at its end
-  int64_t last_version_ = 0;              // last rated version (0 = none)
-  std::string last_bytes_;                // its checkpoint (empty if lost)
+  int64_t last_version_ = 0;               // last rated version (0 = none)
+  std::string last_bytes_;                 // its checkpoint (empty if lost)
   int64_t best_version_ = 0;
   std::string best_bytes_;
   OracleSet oracle_;
@@ -122,9 +121,7 @@ Evaluator::Evaluator(ipc::RunContext ctx)
   mcts_->set_tick([this] { beat(); });
 }
 
-void Evaluator::sleep_ms(int ms) {
-  std::this_thread::sleep_for(std::chrono::milliseconds(ms));
-}
+void Evaluator::sleep_ms(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
 
 void Evaluator::restore() {
   ladder_ = eval::read_pair_results(games_path_);
@@ -150,11 +147,11 @@ void Evaluator::load_oracle_sets() {
   try {
     oracle_.name = fs::path(path).stem().string();
     oracle_.positions = eval::read_labelled_positions(path, *game_);
-    spdlog::info("oracle: {} positions from {} ({} where the choice matters)",
-                 oracle_.positions.size(), path,
-                 eval::score_choices(oracle_.positions,
-                                     std::vector<int>(oracle_.positions.size(), -1))
-                     .matters);
+    spdlog::info(
+        "oracle: {} positions from {} ({} where the choice matters)", oracle_.positions.size(),
+        path,
+        eval::score_choices(oracle_.positions, std::vector<int>(oracle_.positions.size(), -1))
+            .matters);
   } catch (const Error& e) {
     // No oracle figures, but the evaluator goes on: gating and Elo matter more.
     spdlog::error("oracle accuracy disabled: {}", e.what());
@@ -205,12 +202,12 @@ void Evaluator::make_network_players(const std::string& bytes) {
   const search::SearchParams params = eval::eval_search_params(cfg_, ecfg_.simulations);
   candidate_ = std::make_unique<eval::SearchPlayer>("candidate", *game_, make(&candidate_net_),
                                                     params, opt.seed);
-  opponent_ = std::make_unique<eval::SearchPlayer>("opponent", *game_, make(&opponent_net_),
-                                                   params, opt.seed);
+  opponent_ = std::make_unique<eval::SearchPlayer>("opponent", *game_, make(&opponent_net_), params,
+                                                   opt.seed);
   policy_ = std::make_unique<eval::PolicyPlayer>("policy", make(&policy_net_));
-  for (eval::Player* p : {static_cast<eval::Player*>(candidate_.get()),
-                          static_cast<eval::Player*>(opponent_.get()),
-                          static_cast<eval::Player*>(policy_.get())})
+  for (eval::Player* p :
+       {static_cast<eval::Player*>(candidate_.get()), static_cast<eval::Player*>(opponent_.get()),
+        static_cast<eval::Player*>(policy_.get())})
     p->set_tick([this] { beat(); });
   spdlog::info("evaluation network: {}", candidate_net_->describe());
 }
@@ -238,8 +235,11 @@ bool Evaluator::evaluate(int64_t version, const std::string& bytes) {
   candidate_->set_name(name);
   const uint64_t seed = 1000003ULL * static_cast<uint64_t>(version);
   eval::JsonLine line;
-  line.add("kind", "eval").add("time", unix_time_s()).add("version", version)
-      .add("step", meta.training_step).add("games", ecfg_.games)
+  line.add("kind", "eval")
+      .add("time", unix_time_s())
+      .add("version", version)
+      .add("step", meta.training_step)
+      .add("games", ecfg_.games)
       .add("simulations", ecfg_.simulations);
   std::vector<std::string> summary;  // the readable log line, in parts
 
@@ -278,15 +278,19 @@ bool Evaluator::evaluate(int64_t version, const std::string& bytes) {
   // 2. The ladder over every recorded game, this evaluation's included.
   std::vector<eval::PairResult> all = ladder_;
   all.insert(all.end(), pending_.begin(), pending_.end());
-  const eval::EloFit fit = eval::fit_elo(all, kAnchor);
+  const eval::EloFit fit = eval::fit_elo(all, kAnchor, 1.0, [this] { beat(); });
   const eval::EloRating* mine = fit.find(name);
   const double elo = mine ? mine->elo : NAN, elo_err = mine ? mine->stderr_elo : NAN;
   line.add("elo", elo).add("elo_stderr", elo_err);
   std::string ladder = "[";
   for (const eval::EloRating& r : fit.ratings) {
     if (ladder.size() > 1) ladder += ',';
-    ladder += eval::JsonLine().add("player", r.player).add("elo", r.elo)
-                  .add("stderr", r.stderr_elo).add("games", r.games).str();
+    ladder += eval::JsonLine()
+                  .add("player", r.player)
+                  .add("elo", r.elo)
+                  .add("stderr", r.stderr_elo)
+                  .add("games", r.games)
+                  .str();
   }
   line.add_raw("ladder", ladder + "]");
   summary.push_back(fmt::format("elo {:.0f} +- {:.0f}", elo, elo_err));
@@ -303,7 +307,8 @@ bool Evaluator::evaluate(int64_t version, const std::string& bytes) {
     const auto search_score =
         eval::score_choices(subset, eval::choose_on_positions(subset, *game_, *candidate_));
     if (stop_requested()) return false;
-    line.add("oracle_set", oracle_.name).add("oracle_positions", policy_score.positions)
+    line.add("oracle_set", oracle_.name)
+        .add("oracle_positions", policy_score.positions)
         .add("oracle_matters", policy_score.matters)
         .add("oracle_policy_accuracy", policy_score.accuracy())
         .add("oracle_policy_error_rate", policy_score.error_rate())
@@ -333,11 +338,12 @@ bool Evaluator::evaluate(int64_t version, const std::string& bytes) {
       best_bytes_ = bytes;
       promoted = true;
     }
-    line.add("gate_against", gate_against).add("gate_win_rate", gate_rate)
+    line.add("gate_against", gate_against)
+        .add("gate_win_rate", gate_rate)
         .add("promoted", promoted);
-    summary.push_back(fmt::format(
-        "best v{}{}", best_version_,
-        promoted ? fmt::format(" (passed the gate, {:.1f}%)", 100 * gate_rate) : ""));
+    summary.push_back(
+        fmt::format("best v{}{}", best_version_,
+                    promoted ? fmt::format(" (passed the gate, {:.1f}%)", 100 * gate_rate) : ""));
   }
   line.add("best_version", best_version_).add("eval_seconds", watch.seconds());
   summary.push_back(fmt::format("{:.1f} s", watch.seconds()));

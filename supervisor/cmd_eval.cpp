@@ -83,8 +83,8 @@ void run_arena(const ArenaCli& o) {
   popt.seed = o.seed * 2 + 2;
   auto b = eval::make_player(o.b, *game, cfg, popt);
   std::printf("[arena] %s: %s vs %s, %d games, %d simulations for checkpoints, seed %llu\n",
-              game->name().c_str(), a->name().c_str(), b->name().c_str(), games,
-              popt.simulations, static_cast<unsigned long long>(o.seed));
+              game->name().c_str(), a->name().c_str(), b->name().c_str(), games, popt.simulations,
+              static_cast<unsigned long long>(o.seed));
   std::fflush(stdout);
 
   const Stopwatch watch;
@@ -102,13 +102,18 @@ void run_arena(const ArenaCli& o) {
   const eval::MatchResult r = eval::play_match(*game, *a, *b, aopt);
   const int wins = r.wins, draws = r.draws, losses = r.losses;
   std::printf("[arena] %s: %d wins, %d draws, %d losses against %s: score %.1f%% in %.1f s\n",
-              r.a.c_str(), wins, draws, losses, r.b.c_str(), 100 * r.win_rate(),
-              watch.seconds());
+              r.a.c_str(), wins, draws, losses, r.b.c_str(), 100 * r.win_rate(), watch.seconds());
   eval::JsonLine line;
-  line.add("a", r.a).add("b", r.b).add("games", r.played()).add("wins", wins)
-      .add("draws", draws).add("losses", losses).add("win_rate", r.win_rate())
+  line.add("a", r.a)
+      .add("b", r.b)
+      .add("games", r.played())
+      .add("wins", wins)
+      .add("draws", draws)
+      .add("losses", losses)
+      .add("win_rate", r.win_rate())
       .add("elo_diff", eval::elo_from_win_rate(r.win_rate()))
-      .add("seed", static_cast<int64_t>(o.seed)).add("seconds", watch.seconds());
+      .add("seed", static_cast<int64_t>(o.seed))
+      .add("seconds", watch.seconds());
   std::printf("%s\n", line.str().c_str());
   std::fflush(stdout);
 }
@@ -124,8 +129,12 @@ struct OracleCli {
 };
 
 std::string score_json(const eval::OracleScore& s) {
-  return eval::JsonLine().add("accuracy", s.accuracy()).add("error_rate", s.error_rate())
-      .add("correct", s.correct).add("errors", s.errors).str();
+  return eval::JsonLine()
+      .add("accuracy", s.accuracy())
+      .add("error_rate", s.error_rate())
+      .add("correct", s.correct)
+      .add("errors", s.errors)
+      .str();
 }
 
 void run_oracle(const OracleCli& o) {
@@ -140,10 +149,11 @@ void run_oracle(const OracleCli& o) {
   const eval::ExpectedScore random = eval::random_mover_expectation(positions);
   const eval::OracleScore any =
       eval::score_choices(positions, std::vector<int>(positions.size(), -1));
-  std::printf("[oracle] %zu positions from %s, %d where the choice matters; a random mover: "
-              "accuracy %.1f%%, error rate %.1f%%\n",
-              positions.size(), o.positions.c_str(), any.matters, 100 * random.accuracy,
-              100 * random.error_rate);
+  std::printf(
+      "[oracle] %zu positions from %s, %d where the choice matters; a random mover: "
+      "accuracy %.1f%%, error rate %.1f%%\n",
+      positions.size(), o.positions.c_str(), any.matters, 100 * random.accuracy,
+      100 * random.error_rate);
   std::fflush(stdout);
 
   constexpr int kBatch = 64;
@@ -152,9 +162,9 @@ void run_oracle(const OracleCli& o) {
     policy = std::make_unique<eval::PolicyPlayer>("uniform policy",
                                                   model::make_uniform_evaluator(*game, kBatch));
     if (sims > 0)
-      search = std::make_unique<eval::SearchPlayer>(
-          "uniform:" + std::to_string(sims), *game, model::make_uniform_evaluator(*game, kBatch),
-          eval::eval_search_params(cfg, sims), 1);
+      search = std::make_unique<eval::SearchPlayer>("uniform:" + std::to_string(sims), *game,
+                                                    model::make_uniform_evaluator(*game, kBatch),
+                                                    eval::eval_search_params(cfg, sims), 1);
   } else {
     const std::string bytes = model::read_checkpoint_file(o.checkpoint);
     try {
@@ -175,13 +185,15 @@ void run_oracle(const OracleCli& o) {
   const eval::OracleScore ps =
       eval::score_choices(positions, eval::choose_on_positions(positions, *game, *policy));
   std::printf("[oracle] policy: accuracy %.1f%% (%d/%d), error rate %.1f%%, %.1f s\n",
-              100 * ps.accuracy(), ps.correct, ps.matters, 100 * ps.error_rate(),
-              watch.seconds());
+              100 * ps.accuracy(), ps.correct, ps.matters, 100 * ps.error_rate(), watch.seconds());
   std::fflush(stdout);
   eval::JsonLine line;
-  line.add("positions", ps.positions).add("matters", ps.matters)
-      .add_raw("random", eval::JsonLine().add("accuracy", random.accuracy)
-                             .add("error_rate", random.error_rate).str())
+  line.add("positions", ps.positions)
+      .add("matters", ps.matters)
+      .add_raw("random", eval::JsonLine()
+                             .add("accuracy", random.accuracy)
+                             .add("error_rate", random.error_rate)
+                             .str())
       .add_raw("policy", score_json(ps));
   if (search) {
     watch.reset();
@@ -195,10 +207,10 @@ void run_oracle(const OracleCli& o) {
     });
     const eval::OracleScore ss =
         eval::score_choices(positions, eval::choose_on_positions(positions, *game, *search));
-    std::printf("[oracle] search with %d simulations: accuracy %.1f%% (%d/%d), error rate "
-                "%.1f%%, %.1f s\n",
-                sims, 100 * ss.accuracy(), ss.correct, ss.matters, 100 * ss.error_rate(),
-                watch.seconds());
+    std::printf(
+        "[oracle] search with %d simulations: accuracy %.1f%% (%d/%d), error rate "
+        "%.1f%%, %.1f s\n",
+        sims, 100 * ss.accuracy(), ss.correct, ss.matters, 100 * ss.error_rate(), watch.seconds());
     std::string js = score_json(ss);
     js.insert(1, "\"simulations\":" + std::to_string(sims) + ",");
     line.add_raw("search", js);
@@ -256,12 +268,13 @@ void add_eval_command(CLI::App& app) {
   arena->add_option("--b", a->b, "Player B")->required();
   arena->add_option("--games", a->games, "Games (default evaluator.games)")
       ->check(CLI::Range(1, 1000000));
-  arena->add_option("--sims", a->sims, "Checkpoint players' simulations (default "
-                                       "evaluator.simulations)")
+  arena
+      ->add_option("--sims", a->sims,
+                   "Checkpoint players' simulations (default "
+                   "evaluator.simulations)")
       ->check(CLI::Range(1, 10000000));
   arena->add_option("--seed", a->seed, "Seed of openings and players")->capture_default_str();
-  arena->add_option("--opening-plies", a->opening_plies,
-                    "Random opening moves per pair of games")
+  arena->add_option("--opening-plies", a->opening_plies, "Random opening moves per pair of games")
       ->check(CLI::Range(0, 100))
       ->capture_default_str();
   arena->callback([a] { run_arena(*a); });
@@ -276,8 +289,9 @@ void add_eval_command(CLI::App& app) {
   oracle->add_option("--positions", o->positions, "Labelled positions file")->required();
   oracle->add_option("--checkpoint", o->checkpoint, "Checkpoint to rate");
   oracle->add_flag("--uniform", o->uniform, "Rate uniform priors (pure MCTS) instead");
-  oracle->add_option("--sims", o->sims,
-                     "Search simulations (default evaluator.simulations; 0 = policy only)")
+  oracle
+      ->add_option("--sims", o->sims,
+                   "Search simulations (default evaluator.simulations; 0 = policy only)")
       ->check(CLI::Range(0, 10000000));
   oracle->callback([o] { run_oracle(*o); });
 

@@ -131,9 +131,8 @@ void make_positions(const PositionsCli& o) {
                "make-positions: %zu positions (seed %llu) from %d games (%d ended before the "
                "target length, %d duplicates); won %d, drawn %d, lost %d for the player to "
                "move; the choice matters in %d; playing %.1f s, labelling %.1f s (%d threads)\n",
-               kept.size(), static_cast<unsigned long long>(o.seed), games, ended_early,
-               duplicates, won, drawn, lost, matters, play_s, watch.seconds() - play_s,
-               o.threads);
+               kept.size(), static_cast<unsigned long long>(o.seed), games, ended_early, duplicates,
+               won, drawn, lost, matters, play_s, watch.seconds() - play_s, o.threads);
 }
 
 }  // namespace

@@ -59,9 +59,12 @@ MatchResult play_match(const game::Game& game, Player& a, Player& b, const Arena
     o.a_first = a_first[g] != 0;
     o.score_a = 0.5f * (r + 1.0f);
     o.moves = game.moves_to_string(s.history());
-    if (r > 0) ++result.wins;
-    else if (r < 0) ++result.losses;
-    else ++result.draws;
+    if (r > 0)
+      ++result.wins;
+    else if (r < 0)
+      ++result.losses;
+    else
+      ++result.draws;
     result.games.push_back(std::move(o));
     finished[g] = 1;
     ++done;

@@ -34,14 +34,14 @@ struct ArenaOptions {
 
 struct GameOutcome {
   bool a_first = true;
-  float score_a = 0;         // 1 win, 0.5 draw, 0 loss, for A
-  std::string moves;         // the whole game, Game::moves_to_string
+  float score_a = 0;  // 1 win, 0.5 draw, 0 loss, for A
+  std::string moves;  // the whole game, Game::moves_to_string
 };
 
 struct MatchResult {
-  std::string a, b;          // player names
+  std::string a, b;                     // player names
   int wins = 0, draws = 0, losses = 0;  // for A
-  bool stopped = false;      // abandoned by should_stop: the counts are incomplete
+  bool stopped = false;                 // abandoned by should_stop: the counts are incomplete
   std::vector<GameOutcome> games;
 
   int played() const { return wins + draws + losses; }

@@ -19,6 +19,10 @@ namespace {
 const double kEloPerNat = 400.0 / std::log(10.0);
 
 double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
+// log(sigmoid(x)) = -log(1 + e^-x), without overflow for large |x|.
+double log_sigmoid(double x) {
+  return x > 0 ? -std::log1p(std::exp(-x)) : x - std::log1p(std::exp(x));
+}
 
 // Aggregated games of one pair (i < j), from i's side, with the virtual draws included.
 struct Pair {
@@ -67,7 +71,7 @@ const EloRating* EloFit::find(const std::string& player) const {
 }
 
 EloFit fit_elo(const std::vector<PairResult>& results, const std::string& anchor,
-               double prior_draws) {
+               double prior_draws, const std::function<void()>& tick) {
   // Index the players and aggregate games per unordered pair.
   std::map<std::string, int> index;
   std::vector<std::string> names;
@@ -142,9 +146,7 @@ EloFit fit_elo(const std::vector<PairResult>& results, const std::string& anchor
     double ll = 0;
     for (const Pair& q : pairs) {
       const double d = th[q.i] - th[q.j];
-      // log sigmoid(x) = -log(1 + e^-x), computed stably.
-      auto log_sig = [](double x) { return x > 0 ? -std::log1p(std::exp(-x)) : x - std::log1p(std::exp(x)); };
-      ll += q.score_i * log_sig(d) + (q.games - q.score_i) * log_sig(-d);
+      ll += q.score_i * log_sigmoid(d) + (q.games - q.score_i) * log_sigmoid(-d);
     }
     return ll;
   };
@@ -185,6 +187,7 @@ EloFit fit_elo(const std::vector<PairResult>& results, const std::string& anchor
     theta = trial;
     ll = trial_ll;
     converged = largest < 1e-9;
+    if (tick) tick();
   }
   if (!converged) throw StateError("Elo fit did not converge in 100 Newton steps");
 
@@ -195,6 +198,7 @@ EloFit fit_elo(const std::vector<PairResult>& results, const std::string& anchor
   std::vector<double> column(n);
   fit.ratings.push_back({anchor, 0.0, 0.0, real_games[anchor_it->second]});
   for (int k = 0; k < n; ++k) {
+    if (tick && k % 64 == 63) tick();
     std::fill(column.begin(), column.end(), 0.0);
     column[k] = 1.0;
     cholesky_solve(l, n, column);
@@ -209,7 +213,11 @@ EloFit fit_elo(const std::vector<PairResult>& results, const std::string& anchor
 
 void append_pair_result(const std::string& path, const PairResult& r) {
   JsonLine line;
-  line.add("time", r.time).add("a", r.a).add("b", r.b).add("wins", r.wins).add("draws", r.draws)
+  line.add("time", r.time)
+      .add("a", r.a)
+      .add("b", r.b)
+      .add("wins", r.wins)
+      .add("draws", r.draws)
       .add("losses", r.losses);
   append_line(path, line.str());
 }

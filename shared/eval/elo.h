@@ -19,6 +19,7 @@
 // All functions are thread-safe (no shared state).
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -39,8 +40,8 @@ struct EloRating {
 };
 
 struct EloFit {
-  std::vector<EloRating> ratings;     // the anchor first, then by decreasing Elo
-  std::vector<std::string> unrated;   // not connected to the anchor by games
+  std::vector<EloRating> ratings;    // the anchor first, then by decreasing Elo
+  std::vector<std::string> unrated;  // not connected to the anchor by games
   int iterations = 0;
   // The rating of `player`, or nullptr when it is not rated.
   const EloRating* find(const std::string& player) const;
@@ -48,8 +49,10 @@ struct EloFit {
 
 // Fits the ladder. An anchor that never played leaves everybody unrated. Throws StateError if
 // Newton's method does not converge (it always should: the problem is strictly concave).
+// Cost: O(n^3) per Newton step for n rated players (about 0.3 s per step at n = 1000);
+// `tick`, when set, is called after every step and every 64 error bars (heartbeats).
 EloFit fit_elo(const std::vector<PairResult>& results, const std::string& anchor,
-               double prior_draws = 1.0);
+               double prior_draws = 1.0, const std::function<void()>& tick = nullptr);
 
 // The game file (<run_dir>/elo_games.jsonl): one JSON object per line, one line per match:
 //   {"time":1700000000.0,"a":"v12","b":"random","wins":38,"draws":1,"losses":1}

@@ -71,8 +71,8 @@ std::vector<LabelledPosition> parse_labelled_positions(std::istream& in, const s
       } catch (const std::exception&) {
         used = 0;
       }
-      if (used == 0 || used != token.size()) fail("score " + std::to_string(c + 1) + " '" +
-                                                  token + "' is not an integer");
+      if (used == 0 || used != token.size())
+        fail("score " + std::to_string(c + 1) + " '" + token + "' is not an integer");
       const bool full = !state->is_legal(c);
       if (full != (p.scores[c] == kFullColumn))
         fail("column " + std::to_string(c + 1) +

@@ -32,9 +32,9 @@ constexpr int kConnect4Columns = 7;
 constexpr int kFullColumn = -1000;
 
 struct LabelledPosition {
-  std::string moves;                          // as in the file, e.g. "4453"
-  std::array<int, kConnect4Columns> scores;   // per column; kFullColumn = not playable
-  int line = 0;                               // line number in its file
+  std::string moves;                         // as in the file, e.g. "4453"
+  std::array<int, kConnect4Columns> scores;  // per column; kFullColumn = not playable
+  int line = 0;                              // line number in its file
 
   // Best sign (+1, 0, -1) over the playable columns.
   int best_sign() const;
@@ -54,10 +54,10 @@ std::vector<LabelledPosition> parse_labelled_positions(std::istream& in, const s
                                                        const game::Game& game);
 
 struct OracleScore {
-  int positions = 0;        // all positions scored
-  int matters = 0;          // positions where the choice matters
-  int correct = 0;          // of those, best-sign choices
-  int errors = 0;           // positions (of all) where the choice has a worse sign than the best
+  int positions = 0;  // all positions scored
+  int matters = 0;    // positions where the choice matters
+  int correct = 0;    // of those, best-sign choices
+  int errors = 0;     // positions (of all) where the choice has a worse sign than the best
   double accuracy() const { return matters ? double(correct) / matters : 0.0; }
   double error_rate() const { return positions ? double(errors) / positions : 0.0; }
 };

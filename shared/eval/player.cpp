@@ -78,7 +78,8 @@ void PolicyPlayer::choose_moves(const std::vector<const game::State*>& states,
   const size_t obs_size = static_cast<size_t>(b.obs_size);
   const size_t num_actions = static_cast<size_t>(b.num_actions);
   for (size_t begin = 0; begin < states.size(); begin += b.max_batch) {
-    const int n = static_cast<int>(std::min(states.size() - begin, static_cast<size_t>(b.max_batch)));
+    const int n =
+        static_cast<int>(std::min(states.size() - begin, static_cast<size_t>(b.max_batch)));
     for (int i = 0; i < n; ++i) {
       const game::State& s = *states[begin + i];
       s.write_observation(b.obs + i * obs_size);

@@ -70,9 +70,9 @@ class SearchPlayer final : public Player {
  public:
   // `observer` (not owned; may be null) is installed on every tree; it is normally the
   // evaluator itself.
-  SearchPlayer(std::string name, const game::Game& game, std::unique_ptr<model::Evaluator> evaluator,
-               const search::SearchParams& params, uint64_t seed,
-               search::LeafObserver* observer = nullptr);
+  SearchPlayer(std::string name, const game::Game& game,
+               std::unique_ptr<model::Evaluator> evaluator, const search::SearchParams& params,
+               uint64_t seed, search::LeafObserver* observer = nullptr);
   std::string name() const override { return name_; }
   void set_name(std::string name) { name_ = std::move(name); }
   void choose_moves(const std::vector<const game::State*>& states,

@@ -71,10 +71,9 @@ std::unique_ptr<SearchPlayer> make_rollout_player(const game::Game& game,
   auto evaluator =
       std::make_unique<RolloutEvaluator>(game, options.max_batch, /*playouts=*/1, options.seed);
   RolloutEvaluator* observer = evaluator.get();
-  return std::make_unique<SearchPlayer>("mcts:" + std::to_string(simulations), game,
-                                        std::move(evaluator),
-                                        eval_search_params(config, simulations), options.seed,
-                                        observer);
+  return std::make_unique<SearchPlayer>(
+      "mcts:" + std::to_string(simulations), game, std::move(evaluator),
+      eval_search_params(config, simulations), options.seed, observer);
 }
 
 std::unique_ptr<Player> make_player(const std::string& spec, const game::Game& game,
@@ -84,9 +83,9 @@ std::unique_ptr<Player> make_player(const std::string& spec, const game::Game& g
     return make_rollout_player(game, config, parse_count(spec, 4), options);
   if (spec.rfind("uniform:", 0) == 0) {
     const int sims = parse_count(spec, 7);
-    return std::make_unique<SearchPlayer>(
-        spec, game, model::make_uniform_evaluator(game, options.max_batch),
-        eval_search_params(config, sims), options.seed);
+    return std::make_unique<SearchPlayer>(spec, game,
+                                          model::make_uniform_evaluator(game, options.max_batch),
+                                          eval_search_params(config, sims), options.seed);
   }
   const bool raw_policy = spec.rfind("policy:", 0) == 0;
   const std::string path = raw_policy ? spec.substr(7) : spec;

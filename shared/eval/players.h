@@ -29,7 +29,7 @@ namespace zp::eval {
 struct PlayerOptions {
   int simulations = 100;  // for checkpoint players (mcts:N / uniform:N carry their own)
   uint64_t seed = 1;
-  int max_batch = 64;     // positions searched or evaluated at once
+  int max_batch = 64;  // positions searched or evaluated at once
 };
 
 // Throws ConfigError on an unknown spec (naming the accepted forms), IoError on a missing

@@ -39,7 +39,7 @@ class RolloutEvaluator final : public model::Evaluator, public search::LeafObser
   const int playouts_;
   Rng rng_;
   std::vector<std::unique_ptr<game::State>> leaves_;  // one per slot, reused
-  std::vector<char> filled_;                           // whether a slot holds this round's leaf
+  std::vector<char> filled_;                          // whether a slot holds this round's leaf
   std::unique_ptr<game::State> scratch_;
   std::vector<game::Action> legal_;
 };

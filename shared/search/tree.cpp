@@ -52,7 +52,9 @@ bool Tree::done() const { return pool_[0].terminal() || pool_[0].visits >= param
 
 int Tree::select_child(int32_t node_index) const {
   const Node& parent = pool_[node_index];
-  const float parent_n = static_cast<float>(parent.visits + parent.pending);
+  // The parent is on the current descent, so its pending count includes this descent: only
+  // the other in-flight descents count as (virtual) visits here.
+  const float parent_n = static_cast<float>(parent.visits + parent.pending - 1);
   const float sqrt_n = std::sqrt(std::max(parent_n, 1.0f));
   // The parent's value_sum is from the opponent's point of view: negate for the mover here.
   const float parent_q = parent.visits > 0 ? -parent.value_sum / parent.visits : 0.0f;
@@ -89,6 +91,32 @@ void Tree::expand(int32_t node_index, const game::State& state) {
   node.first_child = first;
   node.num_children = static_cast<uint16_t>(legal_.size());
   node.flags |= Node::kAwaitingEval;
+}
+
+void Tree::propagate_proof() {
+  // path_ ends at a node that just became terminal (solved). Walk up: a parent whose mover
+  // can play a winning child is lost for the mover into the parent; a parent whose every
+  // child loses for its mover is won for the mover into the parent. The root is never marked:
+  // its move is chosen from its children (choose_move prefers a proven win).
+  for (size_t k = path_.size() - 1; k >= 2; --k) {
+    const Node& child = pool_[path_[k]];
+    Node& parent = pool_[path_[k - 1]];
+    if (child.terminal_value() > 0.0f) {
+      parent.set_terminal(-1.0f);
+      continue;
+    }
+    if (child.terminal_value() < 0.0f) {
+      const Node* sib = &pool_[parent.first_child];
+      bool all_lost = true;
+      for (int i = 0; i < parent.num_children && all_lost; ++i)
+        all_lost = sib[i].terminal() && sib[i].terminal_value() < 0.0f;
+      if (all_lost) {
+        parent.set_terminal(1.0f);
+        continue;
+      }
+    }
+    break;
+  }
 }
 
 void Tree::backup(const int32_t* path, int len, float leaf_value, bool undo_pending) {
@@ -147,9 +175,11 @@ int Tree::gather(int max_leaves, model::BatchBuffers& buffers, int first_slot) {
       child.pending += 1;
       scratch_->apply(child.action);
       path_.push_back(c);
-      if (!child.expanded() && !child.terminal() && scratch_->is_terminal())
-        child.set_terminal(scratch_->last_mover_return());
       node = c;
+      if (!child.expanded() && !child.terminal() && scratch_->is_terminal()) {
+        child.set_terminal(scratch_->last_mover_return());
+        propagate_proof();
+      }
     }
     if (collided) break;  // more descents would most likely collide again
   }
@@ -223,6 +253,11 @@ void Tree::advance(game::Action action) {
     if (root_state_->is_terminal()) pool_[0].set_terminal(root_state_->last_mover_return());
   }
   pool_[0].action = -1;
+  if (pool_[0].terminal() && !root_state_->is_terminal()) {
+    // Solved from the parent's point of view; the root is searched (its children keep
+    // their proofs, so it is re-solved at once).
+    pool_[0].flags = 0;
+  }
   noise_applied_ = false;
   apply_root_noise();
 }
@@ -259,6 +294,8 @@ game::Action Tree::choose_move(float temperature) {
   ZP_CHECK(root.expanded());
   const Node* child = &pool_[root.first_child];
   const int n = root.num_children;
+  for (int i = 0; i < n; ++i)
+    if (child[i].terminal() && child[i].terminal_value() > 0.0f) return child[i].action;
   int total = 0;
   for (int i = 0; i < n; ++i) total += child[i].visits;
   if (temperature > 0.0f && total > 0) {

@@ -7,7 +7,9 @@
 // The search never calls the network itself. Several leaves per round are taken with virtual
 // loss (pending visits count as losses for the mover); a descent that runs into a leaf
 // already awaiting evaluation is a collision and is undone. Terminal leaves are backed up at
-// once and need no evaluation.
+// once and need no evaluation. Solved positions propagate up (an MCTS-solver): a node whose
+// mover can win at once is lost for the mover into it, and a node all of whose moves lose is
+// won; solved nodes then behave as terminals.
 //
 // Nodes come from a per-tree pool that is reused across moves and games: after the pool has
 // grown to its working size, searching allocates nothing. Tree reuse: advance(action) keeps
@@ -113,6 +115,8 @@ class Tree {
   // Creates the children of `node` from the legal actions of `state` (priors set later).
   void expand(int32_t node_index, const game::State& state);
   void backup(const int32_t* path, int len, float leaf_value, bool undo_pending);
+  // Called when the last node of path_ became terminal: marks solved ancestors terminal.
+  void propagate_proof();
   void apply_root_noise();
 
   const game::Game& game_;

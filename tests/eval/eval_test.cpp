@@ -1,7 +1,6 @@
 // Evaluation: the Elo fit, the arena, the players and the oracle accuracy. Tagged [unit][eval].
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <fstream>
 #include <map>
@@ -33,9 +32,12 @@ PairResult simulate(const std::string& a, double ra, const std::string& b, doubl
   const double draw = 0.1, win = (p - draw / 2) / (1 - draw);
   PairResult r{a, b, 0, 0, 0, 0};
   for (int g = 0; g < games; ++g) {
-    if (rng.uniform() < draw) ++r.draws;
-    else if (rng.uniform() < win) ++r.wins;
-    else ++r.losses;
+    if (rng.uniform() < draw)
+      ++r.draws;
+    else if (rng.uniform() < win)
+      ++r.wins;
+    else
+      ++r.losses;
   }
   return r;
 }
@@ -57,8 +59,9 @@ TEST_CASE("Elo fit recovers known ratings within its error bars", "[unit][eval]"
   for (int rep = 0; rep < 2; ++rep)
     for (const auto& [a, ra] : truth)
       for (const auto& [b, rb] : truth)
-        if (a < b) results.push_back(rep ? simulate(b, rb, a, ra, 1000, rng)
-                                         : simulate(a, ra, b, rb, 1000, rng));
+        if (a < b)
+          results.push_back(rep ? simulate(b, rb, a, ra, 1000, rng)
+                                : simulate(a, ra, b, rb, 1000, rng));
   const EloFit fit = fit_elo(results, "random");
   REQUIRE(fit.ratings.size() == 3);
   CHECK(fit.unrated.empty());
@@ -73,7 +76,7 @@ TEST_CASE("Elo fit recovers known ratings within its error bars", "[unit][eval]"
       CHECK(e->games == 4000);
     } else {
       CHECK(std::abs(e->elo - r) < 3 * e->stderr_elo);
-      CHECK(e->stderr_elo > 3);   // 4000 games each: errors of roughly 10 Elo
+      CHECK(e->stderr_elo > 3);  // 4000 games each: errors of roughly 10 Elo
       CHECK(e->stderr_elo < 20);
     }
   }
@@ -91,12 +94,11 @@ TEST_CASE("Elo fit: exact two-player answers, anchoring and symmetry", "[unit][e
   const EloFit from_a = fit_elo(one, "a");
   CHECK(from_a.find("a")->elo == 0.0);
   CHECK(from_a.find("random")->elo == Approx(-fit_elo(one, "random").find("a")->elo));
-  CHECK(from_a.find("random")->stderr_elo ==
-        Approx(fit_elo(one, "random").find("a")->stderr_elo));
+  CHECK(from_a.find("random")->stderr_elo == Approx(fit_elo(one, "random").find("a")->stderr_elo));
 
   // Symmetric results: equal ratings.
-  const std::vector<PairResult> even{{"random", "x", 10, 0, 10, 0}, {"random", "y", 7, 6, 7, 0},
-                                     {"x", "y", 3, 4, 3, 0}};
+  const std::vector<PairResult> even{
+      {"random", "x", 10, 0, 10, 0}, {"random", "y", 7, 6, 7, 0}, {"x", "y", 3, 4, 3, 0}};
   const EloFit fit = fit_elo(even, "random");
   CHECK(fit.find("x")->elo == Approx(0).margin(1e-6));
   CHECK(fit.find("y")->elo == Approx(0).margin(1e-6));
@@ -244,10 +246,10 @@ TEST_CASE("oracle: accuracy over positions where the choice matters, error rate 
   const auto positions = parse(
       "# a comment, then a blank line\n"
       "\n"
-      "4 1 2 3 4 3 2 1\n"                   // every move wins: the choice does not matter
-      "44 -2 -1 0 1 0 -1 -2\n"              // only column 4 wins
-      "444444 0 0 0 -1000 0 -1 0\n"         // column 4 full; column 6 loses, the rest draw
-      "1 -3 -4 -5 -6 -5 -4 -3\n");          // every move loses: does not matter
+      "4 1 2 3 4 3 2 1\n"            // every move wins: the choice does not matter
+      "44 -2 -1 0 1 0 -1 -2\n"       // only column 4 wins
+      "444444 0 0 0 -1000 0 -1 0\n"  // column 4 full; column 6 loses, the rest draw
+      "1 -3 -4 -5 -6 -5 -4 -3\n");   // every move loses: does not matter
   REQUIRE(positions.size() == 4);
   CHECK(positions[0].line == 3);
   CHECK_FALSE(positions[0].choice_matters());
@@ -278,8 +280,7 @@ TEST_CASE("oracle: accuracy over positions where the choice matters, error rate 
   CHECK(e.error_rate == Approx((6.0 / 7 + 1.0 / 6) / 4));
 }
 
-TEST_CASE("oracle: a malformed positions file is a FormatError naming file:line",
-          "[unit][eval]") {
+TEST_CASE("oracle: a malformed positions file is a FormatError naming file:line", "[unit][eval]") {
   const std::string good = "4 1 2 3 4 3 2 1\n";
   auto fails_at_line_2 = [&](const std::string& bad, const std::string& why) {
     INFO("line: " << bad);
@@ -309,15 +310,14 @@ TEST_CASE("oracle: a malformed positions file is a FormatError naming file:line"
   CHECK_THROWS_AS(read_labelled_positions(dir.path() + "/none.txt", *connect4()), zp::IoError);
 }
 
-TEST_CASE("oracle: players choose on labelled positions; search beats its prior",
-          "[unit][eval]") {
+TEST_CASE("oracle: players choose on labelled positions; search beats its prior", "[unit][eval]") {
   auto game = connect4();
   const zp::config::Config cfg;
   const auto positions = parse(
-      "112233 -1 -1 -1 18 -1 -1 -1\n"   // illustrative labels: column 4 wins at once
-      "11223 -1 -1 -1 0 -1 -1 -1\n");   // O must block column 4
-  auto uniform_policy = std::make_unique<PolicyPlayer>(
-      "uniform", zp::model::make_uniform_evaluator(*game, 8));
+      "112233 -1 -1 -1 18 -1 -1 -1\n"  // illustrative labels: column 4 wins at once
+      "11223 -1 -1 -1 0 -1 -1 -1\n");  // O must block column 4
+  auto uniform_policy =
+      std::make_unique<PolicyPlayer>("uniform", zp::model::make_uniform_evaluator(*game, 8));
   auto search = make_player("uniform:400", *game, cfg, {});
   // Equal priors: the argmax takes the lowest legal column, which is wrong in both.
   const auto policy_choices = choose_on_positions(positions, *game, *uniform_policy, 1);
@@ -328,8 +328,7 @@ TEST_CASE("oracle: players choose on labelled positions; search beats its prior"
   CHECK(score_choices(positions, search_choices).accuracy() == 1.0);
 }
 
-TEST_CASE("the committed labelled set parses and its labels are the solver's",
-          "[unit][eval]") {
+TEST_CASE("the committed labelled set parses and its labels are the solver's", "[unit][eval]") {
   auto game = connect4();
   const auto positions = read_labelled_positions(default_positions_path(), *game);
   CHECK(positions.size() >= 900);
@@ -339,9 +338,8 @@ TEST_CASE("the committed labelled set parses and its labels are the solver's",
   // Re-solve the 10 positions with the most stones (fast) and compare every column.
   std::vector<const LabelledPosition*> late;
   for (const auto& p : positions) late.push_back(&p);
-  std::sort(late.begin(), late.end(), [](const auto* x, const auto* y) {
-    return x->moves.size() > y->moves.size();
-  });
+  std::sort(late.begin(), late.end(),
+            [](const auto* x, const auto* y) { return x->moves.size() > y->moves.size(); });
   zp::game::Connect4Solver solver(20);
   for (int i = 0; i < 10; ++i) {
     auto s = game->state_from_moves(late[i]->moves);

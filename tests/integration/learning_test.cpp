@@ -8,10 +8,9 @@
 // 2. "the evaluator role": a hand-made run directory (config, shm stats block and model
 //    store) with models published by the test; `zeroplay evaluator` gates, rates, writes
 //    metrics.jsonl and elo_games.jsonl, stops on SIGTERM, and resumes its ladder.
-#include <catch2/catch.hpp>
-
 #include <signal.h>
 
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -51,12 +50,10 @@ std::vector<std::string> lines_of(const std::string& path) {
 
 // Runs `zeroplay eval arena` and returns its JSON result line's fields.
 std::map<std::string, std::string> arena(const std::string& config, const std::string& a,
-                                         const std::string& b, int games, int sims,
-                                         int seed) {
-  const std::string cmd = zp::test::zeroplay_binary() + " eval arena --config " + config +
-                          " --a " + a + " --b " + b + " --games " + std::to_string(games) +
-                          " --sims " + std::to_string(sims) + " --seed " +
-                          std::to_string(seed);
+                                         const std::string& b, int games, int sims, int seed) {
+  const std::string cmd = zp::test::zeroplay_binary() + " eval arena --config " + config + " --a " +
+                          a + " --b " + b + " --games " + std::to_string(games) + " --sims " +
+                          std::to_string(sims) + " --seed " + std::to_string(seed);
   const auto r = zp::test::run_command(cmd);
   INFO(cmd << "\n" << r.output);
   REQUIRE(r.exit_code == 0);
@@ -101,8 +98,8 @@ TEST_CASE("training learns: the final model beats its untrained self and random"
   const auto untrained_vs_random = arena(config, untrained, "random", games, sims, 2);
   const auto vs_mcts = arena(config, trained, "mcts:200", games, sims, 3);
   const auto untrained_vs_mcts = arena(config, untrained, "mcts:200", games, sims, 3);
-  WARN("trained vs untrained " << win_rate(vs_untrained) << ", vs random "
-                               << win_rate(vs_random) << " (untrained " << win_rate(untrained_vs_random)
+  WARN("trained vs untrained " << win_rate(vs_untrained) << ", vs random " << win_rate(vs_random)
+                               << " (untrained " << win_rate(untrained_vs_random)
                                << "), vs mcts:200 " << win_rate(vs_mcts) << " (untrained "
                                << win_rate(untrained_vs_mcts) << ")");
   CHECK(win_rate(vs_untrained) >= 0.65);
@@ -145,8 +142,7 @@ struct FakeRun {
   void publish(int64_t version) {
     zp::model::Trainer trainer(*game, cfg.model, cfg.learner, 0, static_cast<uint64_t>(version));
     const std::string bytes = trainer.checkpoint_bytes(version);
-    std::ofstream(dir + "/checkpoints/model-" + std::to_string(version) + ".zpck",
-                  std::ios::binary)
+    std::ofstream(dir + "/checkpoints/model-" + std::to_string(version) + ".zpck", std::ios::binary)
         << bytes;
     store->publish_latest(version, bytes);
   }
@@ -160,10 +156,9 @@ struct FakeRun {
 
 }  // namespace
 
-TEST_CASE("the evaluator role gates, rates, records, stops and resumes",
-          "[integration][eval]") {
-  FakeRun run({"evaluator.gating=true", "evaluator.games=4",
-               "evaluator.oracle_search_positions=40"});
+TEST_CASE("the evaluator role gates, rates, records, stops and resumes", "[integration][eval]") {
+  FakeRun run(
+      {"evaluator.gating=true", "evaluator.games=4", "evaluator.oracle_search_positions=40"});
   run.publish(1);
   auto evaluator = run.start_evaluator();
   // On a failed wait, the evaluator's own words.
@@ -192,8 +187,8 @@ TEST_CASE("the evaluator role gates, rates, records, stops and resumes",
   CHECK(second->at("version") == "2");
   CHECK(second->at("prev_version") == "1");
   CHECK(second->at("gate_against") == "1");
-  for (const char* key : {"elo", "elo_stderr", "win_rate_prev", "win_rate_random",
-                          "win_rate_mcts", "oracle_policy_accuracy", "oracle_search_accuracy",
+  for (const char* key : {"elo", "elo_stderr", "win_rate_prev", "win_rate_random", "win_rate_mcts",
+                          "oracle_policy_accuracy", "oracle_search_accuracy",
                           "oracle_search_error_rate", "eval_seconds", "best_version"})
     CHECK(second->count(key) == 1);
   CHECK(second->at("oracle_search_positions") == "40");

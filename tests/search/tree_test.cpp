@@ -137,6 +137,7 @@ TEST_CASE("tic-tac-toe search never loses to a random player", "[unit][search]")
       s->apply(a);
     }
     const float r = s->returns(search_player);
+    if (r < 0) WARN("lost as player " << search_player << ": " << g->moves_to_string(s->history()));
     losses += r < 0;
     wins += r > 0;
   }
