@@ -24,6 +24,11 @@ std::string shared_data_dir() {
   return stat(dir.c_str(), &st) == 0 ? dir : "";
 }
 
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
 CommandResult run_command(const std::string& command, const std::string& input) {
   TempDir tmp;
   const std::string in_path = tmp.path() + "/stdin", out_path = tmp.path() + "/out";

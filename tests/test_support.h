@@ -18,6 +18,9 @@ struct CommandResult {
   int exit_code = -1;
   std::string output;  // stdout and stderr together
 };
+// The whole text of a file, or "" if it cannot be read (for logs a test prints or scans).
+std::string read_text(const std::string& path);
+
 // Runs `command` through /bin/sh, feeding `input` on stdin.
 CommandResult run_command(const std::string& command, const std::string& input = "");
 

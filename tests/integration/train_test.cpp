@@ -24,11 +24,6 @@ using zp::test::wait_until;
 
 namespace {
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
 // Starts `zeroplay train config/tiny.yaml` in `run_dir` with extra arguments.
 std::unique_ptr<ChildProcess> start_train(const std::string& run_dir,
                                           const std::vector<std::string>& extra) {
@@ -107,7 +102,7 @@ TEST_CASE("train runs, publishes, switches models, stops cleanly and resumes",
         return true;
       },
       240);
-  INFO(slurp(run + ".out"));
+  INFO(zp::test::read_text(run + ".out"));
   REQUIRE(ok);
   stats.reset();
 
@@ -127,7 +122,7 @@ TEST_CASE("train runs, publishes, switches models, stops cleanly and resumes",
   CHECK(sent > 0);
   CHECK(written == sent);
   CHECK(count_records(run) == static_cast<size_t>(written));
-  const std::string out = slurp(run + ".out");
+  const std::string out = zp::test::read_text(run + ".out");
   CHECK(out.find("pos/s") != std::string::npos);
 
   // Resume: the learner continues from its last step.
@@ -137,7 +132,7 @@ TEST_CASE("train runs, publishes, switches models, stops cleanly and resumes",
   CHECK(step > 0);
   auto resumed = start_train(run, {"--resume", "--set", "train.max_seconds=25"});
   CHECK(resumed->wait(180) == 0);
-  const std::string log = slurp(run + "/logs/learner.log");
+  const std::string log = zp::test::read_text(run + "/logs/learner.log");
   CHECK(log.find("resuming from step") != std::string::npos);
   std::ifstream metrics2(run + "/metrics.jsonl");
   while (std::getline(metrics2, line)) last = line;
@@ -165,7 +160,7 @@ TEST_CASE("kill -9 of an actor holding the GPU lock, the writer and the learner"
   auto stats = attach(run);
   REQUIRE(stats);
   const auto ctx = zp::ipc::load_run_context(run);
-  INFO(slurp(run + ".out"));
+  INFO(zp::test::read_text(run + ".out"));
   REQUIRE(wait_until([&] { return stats->get(zp::ipc::kWriterSlot, zp::ipc::kPositions) > 0; },
                      180));
 
@@ -201,7 +196,7 @@ TEST_CASE("kill -9 of an actor holding the GPU lock, the writer and the learner"
     CHECK(wait_until(
         [&] { return stats->get(zp::ipc::kFirstActorSlot + victim, zp::ipc::kStarts) >= 2; },
         30));
-    CHECK(wait_until([&] { return slurp(run + ".out").find("restarts 1") != std::string::npos; },
+    CHECK(wait_until([&] { return zp::test::read_text(run + ".out").find("restarts 1") != std::string::npos; },
                      30));
   }
 
@@ -226,7 +221,7 @@ TEST_CASE("kill -9 of an actor holding the GPU lock, the writer and the learner"
                      30));
     CHECK(wait_until(
         [&] {
-          return slurp(run + "/logs/learner.log").find("resuming from step") != std::string::npos;
+          return zp::test::read_text(run + "/logs/learner.log").find("resuming from step") != std::string::npos;
         },
         60));
   }
