@@ -42,28 +42,6 @@ struct BatchResult {
   double speedup = 0;
 };
 
-// Fills positions [0, n) of the evaluator's buffers with random reachable, non-terminal
-// positions.
-void fill_random_positions(const game::Game& game, model::BatchBuffers& b, int n) {
-  Rng rng(12345);
-  std::vector<game::Action> legal;
-  for (int i = 0; i < n; ++i) {
-    std::unique_ptr<game::State> state = game.new_initial_state();
-    const int moves = static_cast<int>(rng.uniform_int(std::max(1, game.max_game_length() / 2)));
-    for (int m = 0; m < moves; ++m) {
-      state->legal_actions(&legal);
-      std::unique_ptr<game::State> next = state->clone();
-      next->apply(legal[rng.uniform_int(static_cast<uint32_t>(legal.size()))]);
-      if (next->is_terminal()) break;
-      state = std::move(next);
-    }
-    state->write_observation(b.obs + static_cast<size_t>(i) * b.obs_size);
-    uint8_t* mask = b.legal + static_cast<size_t>(i) * b.num_actions;
-    std::fill(mask, mask + b.num_actions, 0);
-    state->legal_actions(&legal);
-    for (game::Action a : legal) mask[a] = 1;
-  }
-}
 
 // CPU time consumed by this process so far (all threads), in seconds.
 double process_cpu_seconds() {
@@ -114,7 +92,7 @@ void run_bench_inference(const BenchInferenceOptions& o) {
   const int max_batch = *std::max_element(batches.begin(), batches.end());
   auto game = game::make_game(cfg.game.name, {cfg.game.board_size});
   auto evaluator = model::make_torch_evaluator(*game, cfg.model, max_batch);
-  fill_random_positions(*game, evaluator->buffers(), max_batch);
+  model::fill_random_positions(*game, evaluator->buffers(), max_batch, 12345);
 
   std::vector<BatchResult> results;
   for (int b : batches) results.push_back(time_batch(*evaluator, b, o.seconds));

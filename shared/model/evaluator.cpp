@@ -1,6 +1,9 @@
 #include "shared/model/evaluator.h"
 
+#include <algorithm>
+
 #include "shared/core/error.h"
+#include "shared/core/rng.h"
 #include "shared/model/host_buffers.h"
 
 namespace zp::model {
@@ -31,6 +34,28 @@ class UniformEvaluator final : public Evaluator {
 };
 
 }  // namespace
+
+void fill_random_positions(const game::Game& game, BatchBuffers& b, int n, uint64_t seed) {
+  ZP_CHECK_LE(n, b.max_batch);
+  Rng rng(seed);
+  std::vector<game::Action> legal;
+  for (int i = 0; i < n; ++i) {
+    std::unique_ptr<game::State> state = game.new_initial_state();
+    const int moves = static_cast<int>(rng.uniform_int(game.max_game_length() / 2 + 1));
+    for (int m = 0; m < moves; ++m) {
+      state->legal_actions(&legal);
+      std::unique_ptr<game::State> next = state->clone();
+      next->apply(legal[rng.uniform_int(static_cast<uint32_t>(legal.size()))]);
+      if (next->is_terminal()) break;
+      state = std::move(next);
+    }
+    state->write_observation(b.obs + static_cast<size_t>(i) * b.obs_size);
+    uint8_t* mask = b.legal + static_cast<size_t>(i) * b.num_actions;
+    std::fill(mask, mask + b.num_actions, 0);
+    state->legal_actions(&legal);
+    for (game::Action a : legal) mask[a] = 1;
+  }
+}
 
 std::unique_ptr<Evaluator> make_uniform_evaluator(const game::Game& game, int max_batch) {
   return std::make_unique<UniformEvaluator>(game, max_batch);

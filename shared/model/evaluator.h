@@ -42,6 +42,11 @@ class Evaluator {
   virtual std::string describe() const = 0;
 };
 
+// Writes `n` random reachable, non-terminal positions (random playouts from the start, seeded
+// with `seed`) into positions [0, n) of `b`: observations and legal masks. For benchmarks and
+// tests.
+void fill_random_positions(const game::Game& game, BatchBuffers& b, int n, uint64_t seed);
+
 // Equal priors over the legal moves and value 0: the CPU-ceiling evaluator for benchmarks
 // and pure search.
 std::unique_ptr<Evaluator> make_uniform_evaluator(const game::Game& game, int max_batch);

@@ -27,28 +27,11 @@ inline config::ModelConfig tiny_model(const std::string& device = "cpu") {
   return m;
 }
 
-// Writes `n` random non-terminal positions (random playouts from the start, seeded) into
-// positions [0, n) of `b`: observations and legal masks.
+// Writes `n` random non-terminal positions into positions [0, n) of `b` (see
+// model::fill_random_positions).
 inline void fill_positions(const game::Game& game, model::BatchBuffers& b, int n,
                            uint64_t seed = 7) {
-  Rng rng(seed);
-  std::vector<game::Action> legal;
-  for (int i = 0; i < n; ++i) {
-    std::unique_ptr<game::State> state = game.new_initial_state();
-    const int moves = static_cast<int>(rng.uniform_int(game.max_game_length() / 2 + 1));
-    for (int m = 0; m < moves; ++m) {
-      state->legal_actions(&legal);
-      auto next = state->clone();
-      next->apply(legal[rng.uniform_int(static_cast<uint32_t>(legal.size()))]);
-      if (next->is_terminal()) break;
-      state = std::move(next);
-    }
-    state->write_observation(b.obs + static_cast<size_t>(i) * b.obs_size);
-    uint8_t* mask = b.legal + static_cast<size_t>(i) * b.num_actions;
-    std::fill(mask, mask + b.num_actions, 0);
-    state->legal_actions(&legal);
-    for (game::Action a : legal) mask[a] = 1;
-  }
+  model::fill_random_positions(game, b, n, seed);
 }
 
 // Copies position `from` of `src` into position `to` of `dst` (inputs only).
