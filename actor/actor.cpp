@@ -1,7 +1,5 @@
 #include "actor/actor.h"
 
-#include <unistd.h>
-
 #include <memory>
 #include <optional>
 #include <string>
@@ -11,161 +9,213 @@
 #include "shared/core/clock.h"
 #include "shared/core/error.h"
 #include "shared/core/log.h"
+#include "shared/core/parse.h"
 #include "shared/core/signals.h"
 #include "shared/data/record.h"
 #include "shared/game/registry.h"
 #include "shared/ipc/channel.h"
 #include "shared/ipc/gpu_lock.h"
 #include "shared/ipc/model_store.h"
-#include "shared/ipc/run_context.h"
 #include "shared/ipc/stats.h"
-#include "shared/model/device.h"
-#include "shared/model/network_evaluator.h"
+#include "shared/model/network_backend.h"
+#include "shared/run/role.h"
 #include "shared/selfplay/selfplay.h"
 
 namespace zp::actor {
 
 namespace {
 
-// The store to follow: the latest published model, or the best gated one.
-int64_t read_model(const ipc::ModelStore& store, bool gating, std::string* bytes) {
-  return gating ? store.read_best(bytes) : store.read_latest(bytes);
-}
-int64_t model_version(const ipc::ModelStore& store, bool gating) {
-  return gating ? store.best_version() : store.latest_version();
-}
-
 // Device index of "cuda:N", or -1 for the CPU.
 int cuda_index(const std::string& device) {
-  return device.rfind("cuda:", 0) == 0 ? std::stoi(device.substr(5)) : -1;
+  if (device.rfind("cuda:", 0) != 0) return -1;
+  return static_cast<int>(parse_int(device.substr(5)).value_or(0));
 }
 
-}  // namespace
+class Actor {
+ public:
+  Actor(run::Role& role, int index)
+      : role_(role),
+        cfg_(role.config()),
+        index_(index),
+        gating_(cfg_.evaluator.gating),
+        store_(ipc::ModelStore::open(role.ctx().names.models)),
+        game_(game::make_game(cfg_.game.name, {cfg_.game.board_size})) {}
 
-int run_actor(const std::string& run_dir, int index) {
-  const ipc::RunContext ctx = ipc::load_run_context(run_dir);
-  const config::Config& cfg = ctx.config;
-  const std::string role = "actor-" + std::to_string(index);
-  init_logging(role, ctx.log_path(role));
-  install_stop_handlers();
-  ZP_CHECK(index >= 0 && index < cfg.actors.count);
+  int run();
 
-  auto stats = ipc::Stats::open(ctx.names.stats);
-  const int slot = ipc::kFirstActorSlot + index;
-  stats->set(slot, ipc::kPid, ::getpid());
-  stats->heartbeat(slot);
-  auto store = ipc::ModelStore::open(ctx.names.models);
-  auto game = game::make_game(cfg.game.name, {cfg.game.board_size});
-  const bool gating = cfg.evaluator.gating;
+ private:
+  // The store to follow: the latest published model, or the best gated one.
+  int64_t read_model(std::string* bytes) const {
+    return gating_ ? store_->read_best(bytes) : store_->read_latest(bytes);
+  }
+  int64_t store_version() const {
+    return gating_ ? store_->best_version() : store_->latest_version();
+  }
+  bool wait_for_first_model();
+  void start_backend();
+  void compute(int n);
+  void send(std::vector<data::GameRecord>* finished);
+  void maybe_swap_model();
+  void publish_stats();
+  void drain();
 
-  // Wait for the learner's first model (version 1 holds the initial weights).
-  std::string bytes;
-  int64_t version = 0;
+  run::Role& role_;
+  const config::Config& cfg_;
+  const int index_;
+  const bool gating_;
+  std::unique_ptr<ipc::ModelStore> store_;
+  std::shared_ptr<const game::Game> game_;
+  uint64_t seed_ = 0;
+  std::string bytes_;
+  int64_t version_ = 0;
+  std::unique_ptr<model::NetworkBackend> backend_;
+  std::optional<ipc::GpuLock> lock_;
+  std::unique_ptr<selfplay::SelfPlayLoop> loop_;
+  std::unique_ptr<ipc::RecordSender> sender_;
+  uint64_t sent_ = 0;
+};
+
+// Waits for the learner's first model (version 1 holds the initial weights). False when a
+// stop came first.
+bool Actor::wait_for_first_model() {
   Stopwatch waiting;
-  while (!stop_requested() && (version = read_model(*store, gating, &bytes)) == 0) {
-    stats->heartbeat(slot);
+  while (!stop_requested() && (version_ = read_model(&bytes_)) == 0) {
+    role_.beat();
     if (waiting.seconds() > 10) {
       spdlog::info("waiting for the first published model");
       waiting.reset();
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  if (stop_requested()) return 0;
+  return !stop_requested();
+}
 
-  const uint64_t seed = cfg.actors.seed ? cfg.actors.seed * 7919 + index
-                                        : static_cast<uint64_t>(now_ns()) ^ (uint64_t(index) << 48);
-  const int capacity = selfplay::SelfPlayLoop::batch_capacity(cfg);
-  auto evaluator = model::make_torch_evaluator(*game, cfg.model, capacity, "", seed);
-  evaluator->load_weights(bytes);
-  stats->set(slot, ipc::kModelVersionStart, version);
-  stats->set(slot, ipc::kModelVersion, version);
-
+void Actor::start_backend() {
+  seed_ = cfg_.actors.seed ? cfg_.actors.seed * 7919 + index_
+                           : static_cast<uint64_t>(now_ns()) ^ (uint64_t(index_) << 48);
+  const int capacity = selfplay::SelfPlayLoop::batch_capacity(cfg_);
+  backend_ = model::make_torch_backend(*game_, cfg_.model, capacity, "", seed_);
+  backend_->load_weights(bytes_);
+  role_.stats().set(role_.slot(), ipc::kModelVersionStart, version_);
+  role_.stats().set(role_.slot(), ipc::kModelVersion, version_);
   // The GPU lock serialises forwards of all actors on one device; on the CPU each actor has
   // its own core and locking would only serialise them, so it is used there only on request.
-  const int device = cuda_index(evaluator->device());
-  const bool use_lock = cfg.actors.gpu_lock == "on" || (cfg.actors.gpu_lock == "auto" && device >= 0);
-  std::optional<ipc::GpuLock> lock;
-  if (use_lock) lock.emplace(ctx.names.gpu_lock_path(std::max(device, 0)));
-  spdlog::info("actor {} started: {} games x {} simulations, model v{}, {}{}", index,
-               cfg.actors.games_per_actor, cfg.search.simulations, version, evaluator->describe(),
-               use_lock ? ", GPU lock on" : "");
+  const int device = cuda_index(backend_->device());
+  const std::string& mode = cfg_.actors.gpu_lock;
+  if (mode == "on" || (mode == "auto" && device >= 0))
+    lock_.emplace(role_.ctx().names.gpu_lock_path(std::max(device, 0)));
+}
 
-  selfplay::SelfPlayLoop loop(*game, cfg, *evaluator, static_cast<uint32_t>(index), seed,
-                              [&](int n) {
-                                if (lock) {
-                                  ipc::GpuLockGuard guard(*lock);
-                                  evaluator->compute(n);
-                                } else {
-                                  evaluator->compute(n);
-                                }
-                              });
-  // Sequence numbers increase across restarts of this actor: start-time milliseconds in the
-  // high bits, a counter in the low 20 (a million games per incarnation).
-  loop.set_next_sequence(static_cast<uint64_t>(unix_time_s() * 1000.0) << 20);
-  loop.set_model_version(version);
+void Actor::compute(int n) {
+  if (!lock_) return backend_->compute(n);
+  ipc::GpuLockGuard guard(*lock_);
+  backend_->compute(n);
+}
 
-  const double resend_after_s = cfg.writer.shard_seconds * 2 + 10;
-  ipc::RecordSender sender(ctx.names, static_cast<uint32_t>(index), resend_after_s);
-  std::vector<data::GameRecord> finished;
+void Actor::send(std::vector<data::GameRecord>* finished) {
   std::string encoded;
-  uint64_t sent = 0;
-  Stopwatch since_update;
-  auto publish_stats = [&] {
-    const selfplay::LoopStats& s = loop.stats();
-    stats->set(slot, ipc::kPositions, s.positions);
-    stats->set(slot, ipc::kGames, s.games);
-    stats->set(slot, ipc::kEvals, s.evals);
-    stats->set(slot, ipc::kBatches, s.batches);
-    if (lock) {
-      stats->set(slot, ipc::kLockWaitNs, lock->wait_ns());
-      stats->set(slot, ipc::kLockHoldNs, lock->hold_ns());
-    }
-    stats->set(slot, ipc::kRecordsSent, sent);
-    stats->set(slot, ipc::kRecordsAcked, sender.acked_total());
-    stats->set(slot, ipc::kRecordsResent, sender.resent_total());
-    stats->set(slot, ipc::kRecordsPending, sender.pending());
-    stats->heartbeat(slot);
-  };
-
-  while (!stop_requested()) {
-    loop.round(&finished);
-    for (const data::GameRecord& r : finished) {
-      encoded.clear();
-      data::encode_record(r, &encoded);
-      sender.send(r.sequence, encoded);
-      ++sent;
-    }
-    finished.clear();
-    sender.poll();
-    if (since_update.seconds() >= 0.25) {
-      since_update.reset();
-      publish_stats();
-      // Swap in a newer model between rounds; games in progress continue with it.
-      if (model_version(*store, gating) > version) {
-        const int64_t v = read_model(*store, gating, &bytes);
-        if (v > version) {
-          evaluator->load_weights(bytes);
-          version = v;
-          loop.set_model_version(version);
-          stats->set(slot, ipc::kModelVersion, version);
-          spdlog::info("switched to model v{}", version);
-        }
-      }
-    }
+  for (const data::GameRecord& r : *finished) {
+    encoded.clear();
+    data::encode_record(r, &encoded);
+    sender_->send(r.sequence, encoded);
+    ++sent_;
   }
+  finished->clear();
+  sender_->poll();
+}
 
-  // Give the writer the chance to make the last records durable and acknowledge them.
+// Swaps in a newer model between rounds; games in progress continue with it.
+void Actor::maybe_swap_model() {
+  if (store_version() <= version_) return;
+  const int64_t v = read_model(&bytes_);
+  if (v <= version_) return;
+  backend_->load_weights(bytes_);
+  version_ = v;
+  loop_->set_model_version(version_);
+  role_.stats().set(role_.slot(), ipc::kModelVersion, version_);
+  spdlog::info("switched to model v{}", version_);
+}
+
+void Actor::publish_stats() {
+  ipc::Stats& stats = role_.stats();
+  const int slot = role_.slot();
+  const selfplay::LoopStats& s = loop_->stats();
+  stats.set(slot, ipc::kPositions, s.positions);
+  stats.set(slot, ipc::kGames, s.games);
+  stats.set(slot, ipc::kEvals, s.evals);
+  stats.set(slot, ipc::kBatches, s.batches);
+  if (lock_) {
+    stats.set(slot, ipc::kLockWaitNs, lock_->wait_ns());
+    stats.set(slot, ipc::kLockHoldNs, lock_->hold_ns());
+  }
+  stats.set(slot, ipc::kRecordsSent, sent_);
+  stats.set(slot, ipc::kRecordsAcked, sender_->acked_total());
+  stats.set(slot, ipc::kRecordsResent, sender_->resent_total());
+  stats.set(slot, ipc::kRecordsPending, sender_->pending());
+  role_.beat();
+}
+
+// Gives the writer the chance to make the last records durable and acknowledge them.
+void Actor::drain() {
   Stopwatch draining;
-  const double drain_s = cfg.writer.shard_seconds + 5.0;
-  while (sender.pending() > 0 && draining.seconds() < drain_s) {
-    sender.poll();
+  const double drain_s = cfg_.writer.shard_seconds + 5.0;
+  while (sender_->pending() > 0 && draining.seconds() < drain_s) {
+    sender_->poll();
     publish_stats();
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   publish_stats();
-  spdlog::info("actor {} stopping: {} games sent, {} acknowledged, {} unacknowledged", index,
-               sent, sender.acked_total(), sender.pending());
+  spdlog::info("actor {} stopping: {} games sent, {} acknowledged, {} unacknowledged", index_,
+               sent_, sender_->acked_total(), sender_->pending());
+}
+
+int Actor::run() {
+  if (!wait_for_first_model()) return 0;
+  start_backend();
+  spdlog::info("actor {} started: {} games x {} simulations, model v{}, {}{}", index_,
+               cfg_.actors.games_per_actor, cfg_.search.simulations, version_,
+               backend_->describe(), lock_ ? ", GPU lock on" : "");
+  loop_ = std::make_unique<selfplay::SelfPlayLoop>(*game_, cfg_, *backend_,
+                                                   static_cast<uint32_t>(index_), seed_,
+                                                   [this](int n) { compute(n); });
+  // Sequence numbers increase across restarts of this actor: start-time milliseconds in the
+  // high bits, a counter in the low 20 (a million games per incarnation).
+  loop_->set_next_sequence(static_cast<uint64_t>(unix_time_s() * 1000.0) << 20);
+  loop_->set_model_version(version_);
+  const run::RunNames& names = role_.ctx().names;
+  sender_ = std::make_unique<ipc::RecordSender>(names.records, names.acks,
+                                                static_cast<uint32_t>(index_),
+                                                cfg_.writer.shard_seconds * 2 + 10);
+  std::vector<data::GameRecord> finished;
+  Stopwatch since_update;
+  while (!stop_requested()) {
+    loop_->round(&finished);
+    send(&finished);
+    if (since_update.seconds() >= 0.25) {
+      since_update.reset();
+      publish_stats();
+      maybe_swap_model();
+    }
+  }
+  drain();
   return 0;
+}
+
+}  // namespace
+
+int run_actor(const std::string& run_dir, int index) {
+  if (index < 0 || index >= ipc::kMaxActors)
+    throw ConfigError("actor --index " + std::to_string(index) + " is out of range 0.." +
+                      std::to_string(ipc::kMaxActors - 1));
+  return run::run_role(run_dir, "actor-" + std::to_string(index), ipc::kFirstActorSlot + index,
+                       [index](run::Role& role) {
+                         if (index >= role.config().actors.count)
+                           throw ConfigError("actor --index " + std::to_string(index) +
+                                             " but actors.count is " +
+                                             std::to_string(role.config().actors.count));
+                         Actor actor(role, index);
+                         return actor.run();
+                       });
 }
 
 }  // namespace zp::actor

@@ -16,15 +16,16 @@
 #include "shared/core/error.h"
 #include "shared/core/log.h"
 #include "shared/core/signals.h"
-#include "shared/eval/arena.h"
-#include "shared/eval/elo.h"
-#include "shared/eval/json_line.h"
-#include "shared/eval/oracle.h"
-#include "shared/eval/paths.h"
-#include "shared/eval/players.h"
+#include "shared/arena/arena.h"
+#include "shared/arena/elo.h"
+#include "shared/arena/json_line.h"
+#include "shared/arena/oracle.h"
+#include "shared/arena/paths.h"
+#include "shared/arena/network_players.h"
+#include "shared/arena/players.h"
 #include "shared/game/registry.h"
 #include "shared/ipc/model_store.h"
-#include "shared/ipc/run_context.h"
+#include "shared/run/role.h"
 #include "shared/ipc/stats.h"
 #include "shared/model/checkpoint.h"
 
@@ -53,12 +54,12 @@ int64_t parse_version_name(const std::string& name) {
 // One labelled set and its name, e.g. "Test_L2_R1".
 struct OracleSet {
   std::string name;
-  std::vector<eval::LabelledPosition> positions;
+  std::vector<arena::LabelledPosition> positions;
 };
 
 class Evaluator {
  public:
-  explicit Evaluator(ipc::RunContext ctx);
+  explicit Evaluator(run::Role& role);
   int run();
 
  private:
@@ -69,14 +70,14 @@ class Evaluator {
   // Rates `version`; returns false if a stop request cut it short (nothing recorded then).
   bool evaluate(int64_t version, const std::string& bytes);
   void make_network_players(const std::string& bytes);
-  eval::MatchResult match(eval::Player& a, eval::Player& b, uint64_t seed);
+  arena::MatchResult match(arena::Player& a, arena::Player& b, uint64_t seed);
   void sleep_ms(int ms);
 
-  const ipc::RunContext ctx_;
+  const run::RunContext ctx_;
   const config::Config& cfg_;
   const config::EvaluatorConfig& ecfg_;
   std::shared_ptr<const game::Game> game_;
-  std::unique_ptr<ipc::Stats> stats_;
+  ipc::Stats* const stats_;  // the role's
   std::unique_ptr<ipc::ModelStore> store_;
   const std::string games_path_;
   const std::string metrics_path_;
@@ -84,15 +85,15 @@ class Evaluator {
   // Players: the model under test (search and raw policy), one opponent network (previous
   // or best), and the fixed baselines. Networks are created with the first model's shape and
   // then only reloaded (load_weights), which reallocates nothing.
-  std::unique_ptr<eval::SearchPlayer> candidate_, opponent_;
-  std::unique_ptr<eval::PolicyPlayer> policy_;
-  model::NetworkEvaluator* candidate_net_ = nullptr;
-  model::NetworkEvaluator* opponent_net_ = nullptr;
-  model::NetworkEvaluator* policy_net_ = nullptr;
-  std::unique_ptr<eval::Player> random_, mcts_;
+  std::unique_ptr<arena::SearchPlayer> candidate_, opponent_;
+  std::unique_ptr<arena::PolicyPlayer> policy_;
+  model::NetworkBackend* candidate_net_ = nullptr;
+  model::NetworkBackend* opponent_net_ = nullptr;
+  model::NetworkBackend* policy_net_ = nullptr;
+  std::unique_ptr<arena::Player> random_, mcts_;
 
-  std::vector<eval::PairResult> ladder_;   // every recorded match
-  std::vector<eval::PairResult> pending_;  // this evaluation's matches, recorded at its end
+  std::vector<arena::PairResult> ladder_;   // every recorded match
+  std::vector<arena::PairResult> pending_;  // this evaluation's matches, recorded at its end
   int64_t last_version_ = 0;               // last rated version (0 = none)
   std::string last_bytes_;                 // its checkpoint (empty if lost)
   int64_t best_version_ = 0;
@@ -101,22 +102,21 @@ class Evaluator {
   std::vector<OracleSet> pons_;
 };
 
-Evaluator::Evaluator(ipc::RunContext ctx)
-    : ctx_(std::move(ctx)),
+Evaluator::Evaluator(run::Role& role)
+    : ctx_(role.ctx()),
       cfg_(ctx_.config),
       ecfg_(cfg_.evaluator),
       game_(game::make_game(cfg_.game.name, {cfg_.game.board_size})),
-      stats_(ipc::Stats::open(ctx_.names.stats)),
+      stats_(&role.stats()),
       store_(ipc::ModelStore::open(ctx_.names.models)),
-      games_path_(ctx_.run_dir + "/elo_games.jsonl"),
-      metrics_path_(ctx_.run_dir + "/metrics.jsonl") {
-  stats_->set(kSlot, ipc::kPid, static_cast<int64_t>(::getpid()));
+      games_path_(ctx_.paths().elo_games()),
+      metrics_path_(ctx_.paths().metrics()) {
   beat();
-  eval::PlayerOptions opt;
+  arena::PlayerOptions opt;
   opt.seed = 17;
   opt.max_batch = kMaxBatch;
-  random_ = std::make_unique<eval::RandomPlayer>(opt.seed);
-  mcts_ = eval::make_rollout_player(*game_, cfg_, ecfg_.rollout_simulations, opt);
+  random_ = std::make_unique<arena::RandomPlayer>(opt.seed);
+  mcts_ = arena::make_rollout_player(*game_, cfg_, ecfg_.rollout_simulations, opt);
   random_->set_tick([this] { beat(); });
   mcts_->set_tick([this] { beat(); });
 }
@@ -124,12 +124,12 @@ Evaluator::Evaluator(ipc::RunContext ctx)
 void Evaluator::sleep_ms(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
 
 void Evaluator::restore() {
-  ladder_ = eval::read_pair_results(games_path_);
-  for (const eval::PairResult& r : ladder_)
+  ladder_ = arena::read_pair_results(games_path_);
+  for (const arena::PairResult& r : ladder_)
     last_version_ = std::max({last_version_, parse_version_name(r.a), parse_version_name(r.b)});
   if (last_version_ == 0) return;
   const std::string path =
-      ctx_.checkpoints_dir() + "/model-" + std::to_string(last_version_) + ".zpck";
+      ctx_.paths().model_file(last_version_);
   try {
     last_bytes_ = model::read_checkpoint_file(path);
   } catch (const Error& e) {
@@ -143,21 +143,21 @@ void Evaluator::restore() {
 void Evaluator::load_oracle_sets() {
   if (game_->name() != "connect4") return;
   const bool configured = !ecfg_.positions.empty();
-  const std::string path = configured ? ecfg_.positions : eval::default_positions_path();
+  const std::string path = configured ? ecfg_.positions : arena::default_positions_path();
   try {
     oracle_.name = fs::path(path).stem().string();
-    oracle_.positions = eval::read_labelled_positions(path, *game_);
+    oracle_.positions = arena::read_labelled_positions(path, *game_);
     spdlog::info(
         "oracle: {} positions from {} ({} where the choice matters)", oracle_.positions.size(),
         path,
-        eval::score_choices(oracle_.positions, std::vector<int>(oracle_.positions.size(), -1))
+        arena::score_choices(oracle_.positions, std::vector<int>(oracle_.positions.size(), -1))
             .matters);
   } catch (const Error& e) {
     // No oracle figures, but the evaluator goes on: gating and Elo matter more.
     spdlog::error("oracle accuracy disabled: {}", e.what());
     oracle_.positions.clear();
   }
-  const std::string pons = eval::pons_dir();
+  const std::string pons = arena::pons_dir();
   std::error_code ec;
   if (!fs::is_directory(pons, ec)) return;
   std::vector<fs::path> files;
@@ -166,7 +166,7 @@ void Evaluator::load_oracle_sets() {
   std::sort(files.begin(), files.end());
   for (const fs::path& f : files) {
     try {
-      pons_.push_back({f.stem().string(), eval::read_labelled_positions(f.string(), *game_)});
+      pons_.push_back({f.stem().string(), arena::read_labelled_positions(f.string(), *game_)});
     } catch (const Error& e) {
       spdlog::warn("skipping benchmark set: {}", e.what());
     }
@@ -190,36 +190,36 @@ void Evaluator::ensure_best() {
 
 void Evaluator::make_network_players(const std::string& bytes) {
   if (candidate_) return;
-  eval::PlayerOptions opt;
+  arena::PlayerOptions opt;
   opt.simulations = ecfg_.simulations;
   opt.max_batch = kMaxBatch;
   opt.seed = 1;
-  auto make = [&](model::NetworkEvaluator** raw) {
-    auto net = eval::make_network_evaluator(*game_, cfg_, bytes, kMaxBatch, opt.seed);
+  auto make = [&](model::NetworkBackend** raw) {
+    auto net = arena::make_network_backend(*game_, cfg_, bytes, kMaxBatch, opt.seed);
     *raw = net.get();
     return net;
   };
-  const search::SearchParams params = eval::eval_search_params(cfg_, ecfg_.simulations);
-  candidate_ = std::make_unique<eval::SearchPlayer>("candidate", *game_, make(&candidate_net_),
+  const search::SearchParams params = arena::eval_search_params(cfg_, ecfg_.simulations);
+  candidate_ = std::make_unique<arena::SearchPlayer>("candidate", *game_, make(&candidate_net_),
                                                     params, opt.seed);
-  opponent_ = std::make_unique<eval::SearchPlayer>("opponent", *game_, make(&opponent_net_), params,
+  opponent_ = std::make_unique<arena::SearchPlayer>("opponent", *game_, make(&opponent_net_), params,
                                                    opt.seed);
-  policy_ = std::make_unique<eval::PolicyPlayer>("policy", make(&policy_net_));
-  for (eval::Player* p :
-       {static_cast<eval::Player*>(candidate_.get()), static_cast<eval::Player*>(opponent_.get()),
-        static_cast<eval::Player*>(policy_.get())})
+  policy_ = std::make_unique<arena::PolicyPlayer>("policy", make(&policy_net_));
+  for (arena::Player* p :
+       {static_cast<arena::Player*>(candidate_.get()), static_cast<arena::Player*>(opponent_.get()),
+        static_cast<arena::Player*>(policy_.get())})
     p->set_tick([this] { beat(); });
   spdlog::info("evaluation network: {}", candidate_net_->describe());
 }
 
-eval::MatchResult Evaluator::match(eval::Player& a, eval::Player& b, uint64_t seed) {
-  eval::ArenaOptions opt;
+arena::MatchResult Evaluator::match(arena::Player& a, arena::Player& b, uint64_t seed) {
+  arena::ArenaOptions opt;
   opt.games = ecfg_.games;
   opt.seed = seed;
   opt.opening_plies = kOpeningPlies;
   opt.should_stop = [] { return stop_requested(); };
   opt.tick = [this] { beat(); };
-  const eval::MatchResult r = eval::play_match(*game_, a, b, opt);
+  const arena::MatchResult r = arena::play_match(*game_, a, b, opt);
   if (!r.stopped) pending_.push_back({r.a, r.b, r.wins, r.draws, r.losses, unix_time_s()});
   return r;
 }
@@ -234,7 +234,7 @@ bool Evaluator::evaluate(int64_t version, const std::string& bytes) {
   policy_net_->load_weights(bytes);
   candidate_->set_name(name);
   const uint64_t seed = 1000003ULL * static_cast<uint64_t>(version);
-  eval::JsonLine line;
+  arena::JsonLine line;
   line.add("kind", "eval")
       .add("time", unix_time_s())
       .add("version", version)
@@ -249,7 +249,7 @@ bool Evaluator::evaluate(int64_t version, const std::string& bytes) {
   if (last_version_ > 0 && !last_bytes_.empty()) {
     opponent_net_->load_weights(last_bytes_);
     opponent_->set_name(version_name(last_version_));
-    const eval::MatchResult r = match(*candidate_, *opponent_, seed + 1);
+    const arena::MatchResult r = match(*candidate_, *opponent_, seed + 1);
     if (r.stopped) return false;
     line.add("prev_version", last_version_).add("win_rate_prev", r.win_rate());
     summary.push_back(fmt::format("vs {} {:.1f}%", r.b, 100 * r.win_rate()));
@@ -261,13 +261,13 @@ bool Evaluator::evaluate(int64_t version, const std::string& bytes) {
   if (ecfg_.gating && best_version_ > 0 && best_version_ != version && gate_rate < 0) {
     opponent_net_->load_weights(best_bytes_);
     opponent_->set_name(version_name(best_version_));
-    const eval::MatchResult r = match(*candidate_, *opponent_, seed + 2);
+    const arena::MatchResult r = match(*candidate_, *opponent_, seed + 2);
     if (r.stopped) return false;
     gate_rate = r.win_rate();
     gate_against = best_version_;
   }
-  for (eval::Player* baseline : {random_.get(), mcts_.get()}) {
-    const eval::MatchResult r = match(*candidate_, *baseline, seed + 3 + (baseline == mcts_.get()));
+  for (arena::Player* baseline : {random_.get(), mcts_.get()}) {
+    const arena::MatchResult r = match(*candidate_, *baseline, seed + 3 + (baseline == mcts_.get()));
     if (r.stopped) return false;
     const std::string key = baseline == random_.get() ? "win_rate_random" : "win_rate_mcts";
     line.add(key, r.win_rate());
@@ -276,16 +276,16 @@ bool Evaluator::evaluate(int64_t version, const std::string& bytes) {
   line.add("mcts", mcts_->name());
 
   // 2. The ladder over every recorded game, this evaluation's included.
-  std::vector<eval::PairResult> all = ladder_;
+  std::vector<arena::PairResult> all = ladder_;
   all.insert(all.end(), pending_.begin(), pending_.end());
-  const eval::EloFit fit = eval::fit_elo(all, kAnchor, 1.0, [this] { beat(); });
-  const eval::EloRating* mine = fit.find(name);
+  const arena::EloFit fit = arena::fit_elo(all, kAnchor, 1.0, [this] { beat(); });
+  const arena::EloRating* mine = fit.find(name);
   const double elo = mine ? mine->elo : NAN, elo_err = mine ? mine->stderr_elo : NAN;
   line.add("elo", elo).add("elo_stderr", elo_err);
   std::string ladder = "[";
-  for (const eval::EloRating& r : fit.ratings) {
+  for (const arena::EloRating& r : fit.ratings) {
     if (ladder.size() > 1) ladder += ',';
-    ladder += eval::JsonLine()
+    ladder += arena::JsonLine()
                   .add("player", r.player)
                   .add("elo", r.elo)
                   .add("stderr", r.stderr_elo)
@@ -298,14 +298,14 @@ bool Evaluator::evaluate(int64_t version, const std::string& bytes) {
   // 3. Oracle accuracy (Connect Four).
   double oracle_milli = 0;
   if (!oracle_.positions.empty()) {
-    const auto policy_score = eval::score_choices(
-        oracle_.positions, eval::choose_on_positions(oracle_.positions, *game_, *policy_));
-    std::vector<eval::LabelledPosition> subset = oracle_.positions;
+    const auto policy_score = arena::score_choices(
+        oracle_.positions, arena::choose_on_positions(oracle_.positions, *game_, *policy_));
+    std::vector<arena::LabelledPosition> subset = oracle_.positions;
     if (ecfg_.oracle_search_positions > 0 &&
         subset.size() > static_cast<size_t>(ecfg_.oracle_search_positions))
       subset.resize(ecfg_.oracle_search_positions);
     const auto search_score =
-        eval::score_choices(subset, eval::choose_on_positions(subset, *game_, *candidate_));
+        arena::score_choices(subset, arena::choose_on_positions(subset, *game_, *candidate_));
     if (stop_requested()) return false;
     line.add("oracle_set", oracle_.name)
         .add("oracle_positions", policy_score.positions)
@@ -321,9 +321,9 @@ bool Evaluator::evaluate(int64_t version, const std::string& bytes) {
                                   100 * search_score.error_rate()));
   }
   if (!pons_.empty()) {
-    eval::JsonLine pons;
+    arena::JsonLine pons;
     for (const OracleSet& set : pons_)
-      pons.add(set.name, eval::score_choices(set.positions, eval::choose_on_positions(
+      pons.add(set.name, arena::score_choices(set.positions, arena::choose_on_positions(
                                                                 set.positions, *game_, *policy_))
                              .error_rate());
     line.add_raw("pons_policy_error_rate", pons.str());
@@ -349,10 +349,10 @@ bool Evaluator::evaluate(int64_t version, const std::string& bytes) {
   summary.push_back(fmt::format("{:.1f} s", watch.seconds()));
 
   // 5. Record: the matches first (the ladder's source), then the metrics line.
-  for (const eval::PairResult& r : pending_) eval::append_pair_result(games_path_, r);
+  for (const arena::PairResult& r : pending_) arena::append_pair_result(games_path_, r);
   ladder_.insert(ladder_.end(), pending_.begin(), pending_.end());
   pending_.clear();
-  eval::append_line(metrics_path_, line.str());
+  arena::append_line(metrics_path_, line.str());
   spdlog::info("{} (step {}): {}", name, meta.training_step, fmt::join(summary, " | "));
   stats_->set(kSlot, ipc::kEvalVersion, version);
   stats_->set(kSlot, ipc::kEvalEloMilli, std::isfinite(elo) ? std::llround(elo * 1000) : 0);
@@ -400,11 +400,10 @@ int Evaluator::run() {
 }  // namespace
 
 int run_evaluator(const std::string& run_dir) {
-  ipc::RunContext ctx = ipc::load_run_context(run_dir);
-  init_logging("evaluator", ctx.log_path("evaluator"));
-  install_stop_handlers();
-  Evaluator evaluator(std::move(ctx));
-  return evaluator.run();
+  return run::run_role(run_dir, "evaluator", kSlot, [](run::Role& role) {
+    Evaluator evaluator(role);
+    return evaluator.run();
+  });
 }
 
 }  // namespace zp::evaluator

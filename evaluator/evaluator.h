@@ -8,11 +8,11 @@
 // ones are skipped when it falls behind; at least evaluator.every_versions newer than the last
 // one rated):
 //   1. arena matches of evaluator.games games (paired openings, alternating colours, fixed
-//      seeds; see shared/eval/arena.h) against the previously rated version, the random
+//      seeds; see shared/arena/arena.h) against the previously rated version, the random
 //      player and pure MCTS with evaluator.rollout_simulations ("mcts:N"); with gating also
 //      against the best model when that is not the previous version;
 //   2. the results go to <run_dir>/elo_games.jsonl and the Elo ladder over ALL recorded games
-//      is refitted (random = 0; shared/eval/elo.h);
+//      is refitted (random = 0; shared/arena/elo.h);
 //   3. for Connect Four: oracle accuracy of the raw policy (all positions of
 //      evaluator.positions, default data/connect4/selfplay_positions.txt) and of search with
 //      evaluator.simulations (the first evaluator.oracle_search_positions of them), and the

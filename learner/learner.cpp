@@ -13,6 +13,7 @@
 #include "learner/learner_state.h"
 #include "learner/replay.h"
 #include "learner/shard_watcher.h"
+#include "shared/run/files.h"
 #include "shared/core/fs.h"
 #include "shared/config/config.h"
 #include "shared/core/clock.h"
@@ -22,7 +23,7 @@
 #include "shared/core/signals.h"
 #include "shared/game/registry.h"
 #include "shared/ipc/model_store.h"
-#include "shared/ipc/run_context.h"
+#include "shared/run/role.h"
 #include "shared/ipc/stats.h"
 #include "shared/model/checkpoint.h"
 #include "shared/model/trainer.h"
@@ -40,7 +41,7 @@ constexpr int kSlot = ipc::kLearnerSlot;
 
 class Learner {
  public:
-  explicit Learner(ipc::RunContext ctx);
+  explicit Learner(run::Role& role);
   int run();
 
  private:
@@ -57,7 +58,7 @@ class Learner {
   void update_stats();
   void log_progress();
 
-  const ipc::RunContext ctx_;
+  const run::RunContext ctx_;
   const config::Config& cfg_;
   const std::string ck_dir_;
   const int batch_;
@@ -65,7 +66,7 @@ class Learner {
   const int64_t max_steps_;
   const uint64_t seed_;
   std::shared_ptr<const game::Game> game_;
-  std::unique_ptr<ipc::Stats> stats_;
+  ipc::Stats* const stats_;  // the role's
   std::unique_ptr<ipc::ModelStore> store_;
   std::unique_ptr<model::Trainer> trainer_;
   ReplayWindow window_;
@@ -88,8 +89,8 @@ uint64_t learner_seed(const config::Config& cfg) {
                               : static_cast<uint64_t>(now_ns());
 }
 
-Learner::Learner(ipc::RunContext ctx)
-    : ctx_(std::move(ctx)),
+Learner::Learner(run::Role& role)
+    : ctx_(role.ctx()),
       cfg_(ctx_.config),
       ck_dir_(ctx_.checkpoints_dir()),
       batch_(cfg_.learner.batch_size),
@@ -97,7 +98,7 @@ Learner::Learner(ipc::RunContext ctx)
       max_steps_(cfg_.train.max_steps),
       seed_(learner_seed(cfg_)),
       game_(game::make_game(cfg_.game.name, {cfg_.game.board_size})),
-      stats_(ipc::Stats::open(ctx_.names.stats)),
+      stats_(&role.stats()),
       store_(ipc::ModelStore::open(ctx_.names.models)),
       trainer_(make_trainer()),
       window_(*game_, cfg_.learner.window_positions),
@@ -107,7 +108,6 @@ Learner::Learner(ipc::RunContext ctx)
       obs_(static_cast<size_t>(batch_) * game_->observation_shape().size()),
       policy_(static_cast<size_t>(batch_) * game_->num_actions()),
       value_(static_cast<size_t>(batch_)) {
-  stats_->set(kSlot, ipc::kPid, static_cast<int64_t>(::getpid()));
   beat();
   if (cfg_.learner.min_positions > cfg_.learner.window_positions)
     spdlog::warn("learner.min_positions {} exceeds learner.window_positions {}; waiting for {}",
@@ -121,10 +121,10 @@ std::unique_ptr<model::Trainer> Learner::make_trainer() const {
 void Learner::resume_or_start() {
   std::filesystem::create_directories(ck_dir_);
   bool resumed = false;
-  if (std::filesystem::exists(training_state_path(ck_dir_))) {
+  if (std::filesystem::exists(run::training_state_path(ck_dir_))) {
     try {
       const LearnerState saved = load_learner_state(ck_dir_);
-      trainer_->load_training_state(training_state_path(ck_dir_));
+      trainer_->load_training_state(run::training_state_path(ck_dir_));
       if (saved.step != trainer_->step())
         spdlog::warn("learner_state says step {}, training state step {}; using the latter",
                      saved.step, trainer_->step());
@@ -223,7 +223,7 @@ void Learner::publish() {
   const int64_t version = state_.version + 1;
   const std::string bytes = trainer_->checkpoint_bytes(version);
   // Disk first, store last (see learner_state.h): the store never runs ahead of the disk.
-  write_file_atomic(ck_dir_ + "/" + model_file_name(version), bytes);
+  write_file_atomic(ctx_.paths().model_file(version), bytes);
   state_.version = version;
   save_state();
   write_latest(ck_dir_, version);
@@ -237,7 +237,7 @@ void Learner::publish() {
 
 void Learner::save_state() {
   state_.step = trainer_->step();
-  trainer_->save_training_state(training_state_path(ck_dir_));
+  trainer_->save_training_state(run::training_state_path(ck_dir_));
   save_learner_state(ck_dir_, state_);
 }
 
@@ -316,13 +316,10 @@ int Learner::run() {
 }  // namespace
 
 int run_learner(const std::string& run_dir) {
-  ipc::RunContext ctx = ipc::load_run_context(run_dir);
-  init_logging("learner", ctx.log_path("learner"));
-  spdlog::info("learner starting, pid {}, run dir {}; resolved config:\n{}", ::getpid(), run_dir,
-               config::to_yaml(ctx.config));
-  install_stop_handlers();
-  Learner learner(std::move(ctx));
-  return learner.run();
+  return run::run_role(run_dir, "learner", kSlot, [](run::Role& role) {
+    Learner learner(role);
+    return learner.run();
+  });
 }
 
 }  // namespace zp::learner

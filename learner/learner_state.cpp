@@ -1,5 +1,7 @@
 #include "learner/learner_state.h"
 
+#include "shared/run/files.h"
+
 #include <algorithm>
 #include <filesystem>
 #include <sstream>
@@ -15,11 +17,8 @@ namespace zp::learner {
 
 namespace fs = std::filesystem;
 
-std::string training_state_path(const std::string& dir) { return dir + "/training_state.pt"; }
-std::string learner_state_path(const std::string& dir) { return dir + "/learner_state"; }
-std::string model_file_name(int64_t version) {
-  return "model-" + std::to_string(version) + ".zpck";
-}
+using run::learner_state_path;
+using run::model_file_name;
 
 void save_learner_state(const std::string& dir, const LearnerState& s) {
   std::ostringstream os;
@@ -62,7 +61,7 @@ LearnerState load_learner_state(const std::string& dir) {
 }
 
 void write_latest(const std::string& dir, int64_t version) {
-  write_file_atomic(dir + "/latest", model_file_name(version) + "\n");
+  write_file_atomic(run::latest_path(dir), model_file_name(version) + "\n");
 }
 
 namespace {
@@ -74,13 +73,8 @@ std::vector<std::pair<int64_t, fs::path>> model_files(const std::string& dir) {
   fs::directory_iterator it(dir, ec), end;
   for (; !ec && it != end; it.increment(ec)) {
     const std::string name = it->path().filename().string();
-    if (name.rfind("model-", 0) != 0 || name.size() <= 11) continue;
-    if (name.compare(name.size() - 5, 5, ".zpck") != 0) continue;
-    const std::string digits = name.substr(6, name.size() - 11);
-    if (digits.empty() || digits.size() > 18 ||
-        digits.find_first_not_of("0123456789") != std::string::npos)
-      continue;
-    files.emplace_back(std::stoll(digits), it->path());
+    int64_t version = 0;
+    if (run::parse_model_file_name(name, &version)) files.emplace_back(version, it->path());
   }
   std::sort(files.begin(), files.end());
   return files;

@@ -32,10 +32,7 @@ struct LearnerState {
   std::string last_shard;
 };
 
-// Paths inside a checkpoints directory.
-std::string training_state_path(const std::string& checkpoints_dir);
-std::string learner_state_path(const std::string& checkpoints_dir);
-std::string model_file_name(int64_t version);  // "model-<version>.zpck"
+// File names inside the checkpoints directory come from shared/run/files.h.
 
 // Writes learner_state atomically. Throws IoError.
 void save_learner_state(const std::string& checkpoints_dir, const LearnerState& s);
@@ -43,7 +40,7 @@ void save_learner_state(const std::string& checkpoints_dir, const LearnerState& 
 // Unknown keys are ignored (so fields may be added later).
 LearnerState load_learner_state(const std::string& checkpoints_dir);
 
-// Writes `latest` naming model_file_name(version). Throws IoError.
+// Writes `latest` naming run::model_file_name(version). Throws IoError.
 void write_latest(const std::string& checkpoints_dir, int64_t version);
 
 // The highest <v> among model-<v>.zpck files in the directory (0 if none).

@@ -6,4 +6,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh
 BUILD_DIR="${ZEROPLAY_BUILD_DIR:-build}"
-exec "$BUILD_DIR/supervisor/zeroplay" train config/connect4.yaml "$@"
+exec "$BUILD_DIR/cli/zeroplay" train config/connect4.yaml "$@"

@@ -14,7 +14,7 @@ VENV="$CACHE/venv"
 
 DEBS=(build-essential cmake ninja-build pkg-config libboost-dev libzmq3-dev cppzmq-dev
       libyaml-cpp-dev catch2 libspdlog-dev libfmt-dev libcli11-dev libzstd-dev libxxhash-dev
-      python3-matplotlib)
+      nlohmann-json3-dev python3-matplotlib)
 
 missing=()
 for p in "${DEBS[@]}"; do
@@ -39,5 +39,10 @@ if ! "$VENV/bin/python" -c "import torch, sys; sys.exit(0 if torch.__version__.s
   "$VENV/bin/pip" install -q --cache-dir "$CACHE/pip" "torch==$TORCH_VERSION"
 else
   echo "[setup] torch $TORCH_VERSION: present in $VENV"
+fi
+# lizard (function-length check in scripts/test.sh) lives in the same venv.
+if [ ! -x "$VENV/bin/lizard" ]; then
+  echo "[setup] installing lizard from PyPI into $VENV"
+  "$VENV/bin/pip" install -q --cache-dir "$CACHE/pip" "lizard==1.17.31"
 fi
 echo "[setup] done"

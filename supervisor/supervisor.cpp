@@ -23,10 +23,11 @@
 #include "shared/core/clock.h"
 #include "shared/core/error.h"
 #include "shared/core/log.h"
+#include "shared/core/signals.h"
 #include "shared/data/shard.h"
 #include "shared/game/registry.h"
 #include "shared/ipc/model_store.h"
-#include "shared/ipc/names.h"
+#include "shared/run/names.h"
 #include "shared/ipc/stats.h"
 #include "supervisor/status.h"
 
@@ -35,10 +36,6 @@ namespace fs = std::filesystem;
 namespace zp::supervisor {
 
 namespace {
-
-// SIGINT/SIGTERM count: the first asks for a clean stop, the second kills hard.
-std::atomic<int> g_signals{0};
-void on_signal(int) { g_signals.fetch_add(1, std::memory_order_relaxed); }
 
 struct Process {
   std::string name;                // "writer", "actor-3", ...
@@ -99,7 +96,7 @@ class Supervisor {
   TrainOptions options_;
   config::Config cfg_;
   std::string run_dir_, exe_;
-  ipc::RunNames names_;
+  run::RunNames names_;
   std::unique_ptr<ipc::Stats> stats_;
   std::unique_ptr<ipc::ModelStore> store_;
   std::vector<std::unique_ptr<Process>> procs_;
@@ -141,7 +138,7 @@ void Supervisor::prepare_run_dir() {
     if (ec) throw IoError("cannot create " + run_dir_ + sub + ": " + ec.message());
   }
   write_file_atomic(run_dir_ + "/config.yaml", config::to_yaml(cfg_));
-  names_ = ipc::RunNames::make(ipc::new_run_id(), run_dir_, cfg_.writer.endpoint);
+  names_ = run::RunNames::make(run::new_run_id(), run_dir_, cfg_.writer.endpoint);
   write_file_atomic(run_dir_ + "/run_id", names_.run_id + "\n");
 }
 
@@ -158,8 +155,7 @@ void Supervisor::spawn(Process& p) {
     prctl(PR_SET_PDEATHSIG, SIGTERM);
     if (getppid() != parent) _exit(1);
     setpgid(0, 0);
-    signal(SIGINT, SIG_DFL);
-    signal(SIGTERM, SIG_DFL);
+    reset_stop_handlers();
     const int fd = open(out_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (fd >= 0) {
       dup2(fd, 1);
@@ -268,7 +264,7 @@ void Supervisor::stop_group(const std::vector<Process*>& group, double timeout_s
         alive = true;
     }
     if (!alive) return;
-    if (g_signals.load(std::memory_order_relaxed) >= 2 || sw.seconds() > timeout_s) {
+    if (stop_signal_count() >= 2 || sw.seconds() > timeout_s) {
       for (Process* p : group)
         if (p->pid > 0) {
           spdlog::warn("{} did not stop in time; killing it", p->name);
@@ -317,7 +313,7 @@ int Supervisor::run() {
   exe_ = exe_path();
   init_logging("supervisor", run_dir_ + "/logs/supervisor.log");
   spdlog::info("resolved config:\n{}", config::to_yaml(cfg_));
-  for (const auto& name : ipc::remove_stale_objects())
+  for (const auto& name : run::remove_stale_objects())
     spdlog::info("removed stale shared-memory object {}", name);
   if (cfg_.actors.count > ipc::kMaxActors)
     throw ConfigError("actors.count " + std::to_string(cfg_.actors.count) + " exceeds " +
@@ -328,11 +324,7 @@ int Supervisor::run() {
   store_ = ipc::ModelStore::create(names_.models, model_slot_bytes(*game, cfg_.model));
   metrics_.open(run_dir_ + "/metrics.jsonl", std::ios::app);
 
-  struct sigaction sa {};
-  sa.sa_handler = on_signal;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
+  install_stop_handlers();
 
   auto add = [&](const std::string& name, std::vector<std::string> args, int slot) {
     procs_.push_back(std::make_unique<Process>());
@@ -361,7 +353,7 @@ int Supervisor::run() {
   double next_report = cfg_.monitor.interval_s;
   while (!stopping_) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    if (g_signals.load(std::memory_order_relaxed) > 0) {
+    if (stop_signal_count() > 0) {
       stopping_ = true;
       break;
     }
@@ -380,7 +372,7 @@ int Supervisor::run() {
       stopping_ = true;
     }
   }
-  if (g_signals.load(std::memory_order_relaxed) >= 2) {
+  if (stop_signal_count() >= 2) {
     kill_all_hard();
   } else {
     stop_all();

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <sstream>
 
+#include "shared/run/files.h"
 #include "shared/core/fs.h"
 #include "shared/core/error.h"
 #include "shared/data/shard.h"
@@ -60,25 +61,6 @@ uint64_t Manifest::total_positions() const {
   return n;
 }
 
-std::string shard_file_name(uint64_t index) {
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "shard-%06llu.zps", static_cast<unsigned long long>(index));
-  return buf;
-}
-
-bool parse_shard_file_name(const std::string& name, uint64_t* index) {
-  const std::string prefix = "shard-", suffix = ".zps";
-  if (name.size() <= prefix.size() + suffix.size() || name.rfind(prefix, 0) != 0 ||
-      name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0)
-    return false;
-  const std::string digits =
-      name.substr(prefix.size(), name.size() - prefix.size() - suffix.size());
-  if (digits.size() > 18 || digits.find_first_not_of("0123456789") != std::string::npos)
-    return false;
-  *index = std::stoull(digits);
-  return true;
-}
-
 // Written by hand (one shard or actor per line, so the file diffs and greps well); read back
 // with yaml-cpp, since JSON is a subset of YAML.
 std::string manifest_to_json(const Manifest& m) {
@@ -129,7 +111,7 @@ Manifest parse_manifest(const std::string& text, const std::string& what) {
       e.records = s["records"].as<uint64_t>();
       e.positions = s["positions"].as<uint64_t>();
       uint64_t index;
-      if (!parse_shard_file_name(e.file, &index))
+      if (!run::parse_shard_file_name(e.file, &index))
         throw FormatError(what + ": \"" + e.file + "\" is not a shard file name");
       m.shards.push_back(e);
     }

@@ -53,10 +53,6 @@ struct Manifest {
   uint64_t total_positions() const;
 };
 
-// File name of shard `index`: "shard-000012.zps"; and back (false if `name` is not one).
-std::string shard_file_name(uint64_t index);
-bool parse_shard_file_name(const std::string& name, uint64_t* index);
-
 // JSON text of `m`, and back. parse throws FormatError naming `what` and the problem.
 std::string manifest_to_json(const Manifest& m);
 Manifest parse_manifest(const std::string& text, const std::string& what);

@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 
+#include "shared/run/files.h"
 #include "shared/core/error.h"
 #include "shared/data/shard.h"
 
@@ -77,7 +78,7 @@ Manifest recover_manifest(const std::string& dir, const game::Game& game, Recove
     if (base.size() > corrupt.size() &&
         base.compare(base.size() - corrupt.size(), corrupt.size(), corrupt) == 0)
       base.resize(base.size() - corrupt.size());
-    if (!parse_shard_file_name(base, &index)) continue;
+    if (!run::parse_shard_file_name(base, &index)) continue;
     m.next_shard = std::max(m.next_shard, index + 1);
     if (base == name) on_disk[index] = entry.path();
   }
@@ -87,7 +88,7 @@ Manifest recover_manifest(const std::string& dir, const game::Game& game, Recove
   std::set<std::string> listed;
   for (auto it = m.shards.begin(); it != m.shards.end();) {
     uint64_t index = 0;
-    parse_shard_file_name(it->file, &index);
+    run::parse_shard_file_name(it->file, &index);
     if (!on_disk.count(index)) {
       spdlog::warn("shard {} is in the manifest but not on disk; dropping it from the list",
                    it->file);
@@ -123,7 +124,7 @@ Manifest recover_manifest(const std::string& dir, const game::Game& game, Recove
   }
   const auto index_of = [](const ShardEntry& e) {
     uint64_t i = 0;
-    parse_shard_file_name(e.file, &i);
+    run::parse_shard_file_name(e.file, &i);
     return i;
   };
   std::sort(m.shards.begin(), m.shards.end(),

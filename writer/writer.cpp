@@ -9,6 +9,7 @@
 #include <set>
 #include <utility>
 
+#include "shared/run/files.h"
 #include "shared/config/config.h"
 #include "shared/core/clock.h"
 #include "shared/core/error.h"
@@ -18,7 +19,7 @@
 #include "shared/data/shard.h"
 #include "shared/game/registry.h"
 #include "shared/ipc/channel.h"
-#include "shared/ipc/run_context.h"
+#include "shared/run/role.h"
 #include "shared/ipc/stats.h"
 #include "writer/manifest.h"
 #include "writer/recovery.h"
@@ -45,14 +46,15 @@ uint64_t random_incarnation() {
 
 class Writer {
  public:
-  explicit Writer(const ipc::RunContext& ctx)
-      : ctx_(ctx),
-        shards_dir_(ctx.shards_dir()),
-        shard_positions_(static_cast<uint64_t>(ctx.config.writer.shard_positions)),
-        shard_seconds_ns_(static_cast<int64_t>(ctx.config.writer.shard_seconds * 1e9)),
-        game_(game::make_game(ctx.config.game.name, {ctx.config.game.board_size})),
+  explicit Writer(run::Role& role)
+      : ctx_(role.ctx()),
+        shards_dir_(ctx_.shards_dir()),
+        shard_positions_(static_cast<uint64_t>(ctx_.config.writer.shard_positions)),
+        shard_seconds_ns_(static_cast<int64_t>(ctx_.config.writer.shard_seconds * 1e9)),
+        game_(game::make_game(ctx_.config.game.name, {ctx_.config.game.board_size})),
         builder_(game_->name()),
-        incarnation_(random_incarnation()) {}
+        incarnation_(random_incarnation()),
+        stats_(&role.stats()) {}
 
   int run();
 
@@ -65,7 +67,7 @@ class Writer {
   void beat();
   void log_rate(int64_t now);
 
-  const ipc::RunContext& ctx_;
+  const run::RunContext& ctx_;
   const std::string shards_dir_;
   const uint64_t shard_positions_;
   const int64_t shard_seconds_ns_;
@@ -73,7 +75,7 @@ class Writer {
   data::ShardBuilder builder_;
   const uint64_t incarnation_;
 
-  std::unique_ptr<ipc::Stats> stats_;
+  ipc::Stats* const stats_;  // the role's
   std::unique_ptr<ipc::RecordReceiver> receiver_;
   Manifest manifest_;                                // durable state (what is on disk)
   std::set<std::pair<uint32_t, uint64_t>> pending_;  // (actor, sequence) in builder_
@@ -88,8 +90,6 @@ class Writer {
 };
 
 int Writer::run() {
-  stats_ = ipc::Stats::open(ctx_.names.stats);
-  stats_->set(ipc::kWriterSlot, ipc::kPid, ::getpid());
   beat();
 
   RecoveryReport rep;
@@ -110,10 +110,10 @@ int Writer::run() {
       "durable state: {} shards, {} records, {} positions, {} actors; next shard {} "
       "(adopted {}, corrupt {}, missing {}, temporaries removed {}{})",
       manifest_.shards.size(), manifest_.total_records(), manifest_.total_positions(),
-      manifest_.actors.size(), shard_file_name(manifest_.next_shard), rep.adopted, rep.corrupt,
+      manifest_.actors.size(), run::shard_file_name(manifest_.next_shard), rep.adopted, rep.corrupt,
       rep.missing, rep.temporaries, rep.manifest_rebuilt ? ", manifest rebuilt" : "");
 
-  receiver_ = std::make_unique<ipc::RecordReceiver>(ctx_.names);
+  receiver_ = std::make_unique<ipc::RecordReceiver>(ctx_.names.records, ctx_.names.acks);
   spdlog::info("writer incarnation {:016x} receiving on {}, acknowledging on {}", incarnation_,
                ctx_.names.records, ctx_.names.acks);
   republish_all();
@@ -200,7 +200,7 @@ void Writer::reject(const std::string& why) {
 // that a restarted writer will find durable.
 void Writer::flush() {
   if (builder_.empty()) return;
-  const std::string file = shard_file_name(manifest_.next_shard);
+  const std::string file = run::shard_file_name(manifest_.next_shard);
   const uint64_t records = builder_.num_records(), positions = builder_.num_positions();
   builder_.write(shards_dir_ + "/" + file);  // throws IoError: we die, records are resent
   ++manifest_.next_shard;
@@ -270,20 +270,10 @@ void Writer::log_rate(int64_t now) {
 }  // namespace
 
 int run_writer(const std::string& run_dir) {
-  const ipc::RunContext ctx = ipc::load_run_context(run_dir);
-  std::error_code ec;
-  std::filesystem::create_directories(ctx.run_dir + "/logs", ec);
-  init_logging("writer", ctx.log_path("writer"));
-  install_stop_handlers();
-  spdlog::info("writer for run {} in {} (pid {})", ctx.names.run_id, ctx.run_dir, ::getpid());
-  spdlog::info("resolved config ({}):\n{}", ctx.config.source, config::to_yaml(ctx.config));
-  try {
-    Writer writer(ctx);
+  return run::run_role(run_dir, "writer", ipc::kWriterSlot, [](run::Role& role) {
+    Writer writer(role);
     return writer.run();
-  } catch (const std::exception& e) {
-    spdlog::critical("writer failed: {}", e.what());
-    throw;
-  }
+  });
 }
 
 }  // namespace zp::writer

@@ -126,19 +126,20 @@ struct RecordSender::Impl {
   }
 };
 
-RecordSender::RecordSender(const RunNames& names, uint32_t actor_id, double resend_after_s)
+RecordSender::RecordSender(const std::string& records, const std::string& acks, uint32_t actor_id,
+                           double resend_after_s)
     : impl_(std::make_unique<Impl>()) {
   impl_->actor_id = actor_id;
   impl_->resend_after_ns = static_cast<int64_t>(resend_after_s * 1e9);
   try {
     impl_->push.set(zmq::sockopt::sndhwm, kSendHwm);
     impl_->push.set(zmq::sockopt::linger, 0);
-    impl_->push.connect(names.records);
+    impl_->push.connect(records);
     impl_->sub.set(zmq::sockopt::linger, 0);
     impl_->sub.set(zmq::sockopt::subscribe, topic_of(actor_id));
-    impl_->sub.connect(names.acks);
+    impl_->sub.connect(acks);
   } catch (const zmq::error_t& e) {
-    throw IoError("cannot connect to the writer at " + names.records + " / " + names.acks + ": " +
+    throw IoError("cannot connect to the writer at " + records + " / " + acks + ": " +
                   e.what());
   }
 }
@@ -191,19 +192,20 @@ struct RecordReceiver::Impl {
   zmq::socket_t pub{ctx, zmq::socket_type::pub};
 };
 
-RecordReceiver::RecordReceiver(const RunNames& names) : impl_(std::make_unique<Impl>()) {
-  const std::string* current = &names.records;
+RecordReceiver::RecordReceiver(const std::string& records, const std::string& acks)
+    : impl_(std::make_unique<Impl>()) {
+  const std::string* current = &records;
   try {
     impl_->pull.set(zmq::sockopt::rcvhwm, kReceiveHwm);
     impl_->pull.set(zmq::sockopt::linger, 0);
     // A peer sending something larger than any record is cut off before we buffer it.
     impl_->pull.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(data::kMaxRecordBytes));
-    remove_stale_socket_file(names.records);
-    impl_->pull.bind(names.records);
-    current = &names.acks;
+    remove_stale_socket_file(records);
+    impl_->pull.bind(records);
+    current = &acks;
     impl_->pub.set(zmq::sockopt::linger, 0);
-    remove_stale_socket_file(names.acks);
-    impl_->pub.bind(names.acks);
+    remove_stale_socket_file(acks);
+    impl_->pub.bind(acks);
   } catch (const zmq::error_t& e) {
     throw IoError("cannot bind " + *current + ": " + e.what());
   }

@@ -1,7 +1,7 @@
 // The record channel between actors and the writer (ZeroMQ).
 //
-//   actor  PUSH --records-->  PULL writer          (RunNames::records)
-//   actor  SUB  <--acks-----  PUB  writer          (RunNames::acks)
+//   actor  PUSH --records-->  PULL writer          (run::RunNames::records)
+//   actor  SUB  <--acks-----  PUB  writer          (run::RunNames::acks)
 //
 // Each message on the records socket is one encoded GameRecord (data/record.h). The writer
 // acknowledges a record only once it is durable (in a renamed, fsync'ed shard) by publishing
@@ -31,7 +31,6 @@
 #include <memory>
 #include <string>
 
-#include "shared/ipc/names.h"
 
 namespace zp::ipc {
 
@@ -45,7 +44,8 @@ constexpr uint32_t kAckMagic = 0x4b41505a;
 
 class RecordSender {
  public:
-  RecordSender(const RunNames& names, uint32_t actor_id, double resend_after_s);
+  RecordSender(const std::string& records_endpoint, const std::string& acks_endpoint,
+               uint32_t actor_id, double resend_after_s);
   ~RecordSender();
   // Queues an encoded record with its sequence number and sends it (non-blocking). Throws
   // StateError if that sequence is already pending.
@@ -66,7 +66,7 @@ class RecordSender {
 class RecordReceiver {
  public:
   // Binds both sockets (removing stale ipc socket files first).
-  explicit RecordReceiver(const RunNames& names);
+  RecordReceiver(const std::string& records_endpoint, const std::string& acks_endpoint);
   ~RecordReceiver();
   // Waits up to `timeout_ms` for one message; returns false on timeout.
   bool receive(std::string* bytes, int timeout_ms);

@@ -5,22 +5,9 @@
 #include <cstring>
 #include <limits>
 
-#include "shared/config/config.h"
 #include "shared/core/error.h"
 
 namespace zp::search {
-
-SearchParams SearchParams::from_config(const config::SearchConfig& c, bool add_noise) {
-  SearchParams p;
-  p.simulations = c.simulations;
-  p.c_puct = c.c_puct;
-  p.fpu_reduction = c.fpu_reduction;
-  p.dirichlet_alpha = c.dirichlet_alpha;
-  p.dirichlet_fraction = add_noise ? c.dirichlet_fraction : 0.0f;
-  p.virtual_loss = c.virtual_loss;
-  p.reuse_tree = c.reuse_tree;
-  return p;
-}
 
 Tree::Tree(const game::Game& game, const SearchParams& params, uint64_t seed)
     : game_(game),
@@ -131,7 +118,7 @@ void Tree::backup(const int32_t* path, int len, float leaf_value, bool undo_pend
   }
 }
 
-int Tree::gather(int max_leaves, model::BatchBuffers& buffers, int first_slot) {
+int Tree::gather(int max_leaves, nn::BatchBuffers& buffers, int first_slot) {
   pending_.clear();
   path_storage_.clear();
   int slot = first_slot;
@@ -186,7 +173,7 @@ int Tree::gather(int max_leaves, model::BatchBuffers& buffers, int first_slot) {
   return slot - first_slot;
 }
 
-void Tree::scatter(const model::BatchBuffers& buffers, int first_slot) {
+void Tree::scatter(const nn::BatchBuffers& buffers, int first_slot) {
   for (size_t k = 0; k < pending_.size(); ++k) {
     const Pending& p = pending_[k];
     const size_t slot = static_cast<size_t>(first_slot) + k;

@@ -24,18 +24,14 @@
 
 #include "shared/core/rng.h"
 #include "shared/game/game.h"
-#include "shared/model/evaluator.h"
+#include "shared/nn/backend.h"
 #include "shared/search/node.h"
-
-namespace zp::config {
-struct SearchConfig;
-}
 
 namespace zp::search {
 
 // Receives the state of every leaf that gather() hands to the evaluator, with its slot, right
 // after the leaf's observation is written: for evaluators that need the position itself
-// (random rollouts in shared/eval). Called on the tree's thread; the state is only valid
+// (random rollouts in shared/arena). Called on the tree's thread; the state is only valid
 // during the call.
 class LeafObserver {
  public:
@@ -43,7 +39,8 @@ class LeafObserver {
   virtual void on_leaf(const game::State& state, int slot) = 0;
 };
 
-// Values copied out of SearchConfig when a tree is built (hot loops read these).
+// Values copied out of SearchConfig when a tree is built (hot loops read these);
+// search/config_params.h fills them from a config.
 struct SearchParams {
   int simulations = 200;           // search until the root has this many visits
   float c_puct = 1.5f;
@@ -52,8 +49,6 @@ struct SearchParams {
   float dirichlet_fraction = 0.25f;  // 0 disables root noise
   float virtual_loss = 1.0f;
   bool reuse_tree = true;
-
-  static SearchParams from_config(const config::SearchConfig& c, bool add_noise);
 };
 
 // One child of the root after a search, for move choice, training targets and display.
@@ -82,9 +77,9 @@ class Tree {
   // [first_slot + i] in `buffers` (observation and legal mask written). Returns the number of
   // slots used. Terminal leaves are backed up at once and use no slot. May return 0 (all
   // descents ended in terminals or collisions): call again.
-  int gather(int max_leaves, model::BatchBuffers& buffers, int first_slot);
+  int gather(int max_leaves, nn::BatchBuffers& buffers, int first_slot);
   // Expands and backs up the leaves of the last gather() from their evaluations.
-  void scatter(const model::BatchBuffers& buffers, int first_slot);
+  void scatter(const nn::BatchBuffers& buffers, int first_slot);
 
   // Root statistics after search (children in action order).
   void root_children(std::vector<RootChild>* out) const;

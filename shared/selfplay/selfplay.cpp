@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "shared/core/error.h"
+#include "shared/search/config_params.h"
 
 namespace zp::selfplay {
 
@@ -11,7 +12,7 @@ int SelfPlayLoop::batch_capacity(const config::Config& config) {
 }
 
 SelfPlayLoop::SelfPlayLoop(const game::Game& game, const config::Config& config,
-                           model::Evaluator& evaluator, uint32_t actor_id, uint64_t seed,
+                           nn::Backend& evaluator, uint32_t actor_id, uint64_t seed,
                            ComputeFn compute)
     : game_(game),
       evaluator_(evaluator),
@@ -23,7 +24,7 @@ SelfPlayLoop::SelfPlayLoop(const game::Game& game, const config::Config& config,
       initial_(game.new_initial_state()),
       dense_policy_(game.num_actions()) {
   ZP_CHECK_GE(evaluator.buffers().max_batch, batch_capacity(config));
-  const auto params = search::SearchParams::from_config(config.search, /*add_noise=*/true);
+  const auto params = search::params_from_config(config.search, /*add_noise=*/true);
   slots_.resize(config.actors.games_per_actor);
   for (size_t i = 0; i < slots_.size(); ++i)
     slots_[i].tree = std::make_unique<search::Tree>(game, params, seed * 1000003 + i + 1);
@@ -79,7 +80,7 @@ void SelfPlayLoop::round(std::vector<data::GameRecord>* finished) {
   for (Slot& s : slots_)
     if (!s.live && (game_limit_ == 0 || started_ < game_limit_)) start_game(s);
 
-  model::BatchBuffers& buffers = evaluator_.buffers();
+  nn::BatchBuffers& buffers = evaluator_.buffers();
   int slot = 0;
   for (Slot& s : slots_) {
     s.first = slot;
@@ -102,7 +103,7 @@ void SelfPlayLoop::round(std::vector<data::GameRecord>* finished) {
 
 namespace zp::selfplay {
 
-void run_search(search::Tree& tree, model::Evaluator& evaluator, int leaves_per_round) {
+void run_search(search::Tree& tree, nn::Backend& evaluator, int leaves_per_round) {
   const int leaves = std::min(leaves_per_round, evaluator.buffers().max_batch);
   while (!tree.done()) {
     const int n = tree.gather(leaves, evaluator.buffers(), 0);

@@ -17,7 +17,7 @@
 #include "shared/config/config.h"
 #include "shared/data/record.h"
 #include "shared/game/game.h"
-#include "shared/model/evaluator.h"
+#include "shared/nn/backend.h"
 #include "shared/search/tree.h"
 
 namespace zp::selfplay {
@@ -35,7 +35,7 @@ class SelfPlayLoop {
   // `compute` runs evaluator.compute(n); the actor wraps it with the GPU lock. Defaults to a
   // plain call. Buffers must hold games * search.leaves_per_round positions.
   using ComputeFn = std::function<void(int n)>;
-  SelfPlayLoop(const game::Game& game, const config::Config& config, model::Evaluator& evaluator,
+  SelfPlayLoop(const game::Game& game, const config::Config& config, nn::Backend& evaluator,
                uint32_t actor_id, uint64_t seed, ComputeFn compute = nullptr);
 
   // Stop starting new games once `n` have been started (0 = never stop).
@@ -55,7 +55,7 @@ class SelfPlayLoop {
   // Number of games currently being played.
   int live_games() const;
 
-  // Evaluator batch size needed for `config`.
+  // Backend batch size needed for `config`.
   static int batch_capacity(const config::Config& config);
 
  private:
@@ -70,7 +70,7 @@ class SelfPlayLoop {
   void play_move(Slot& s, std::vector<data::GameRecord>* finished);
 
   const game::Game& game_;
-  model::Evaluator& evaluator_;
+  nn::Backend& evaluator_;
   ComputeFn compute_;
   const int leaves_per_round_;
   const float temperature_;
@@ -92,6 +92,6 @@ namespace zp::selfplay {
 
 // Searches one tree to completion with `evaluator`, `leaves_per_round` leaves per batch (for
 // play, evaluation and tests; self-play batches many trees through SelfPlayLoop instead).
-void run_search(search::Tree& tree, model::Evaluator& evaluator, int leaves_per_round);
+void run_search(search::Tree& tree, nn::Backend& evaluator, int leaves_per_round);
 
 }  // namespace zp::selfplay

@@ -19,12 +19,12 @@
 
 #include "shared/config/config.h"
 #include "shared/core/clock.h"
-#include "shared/eval/elo.h"
-#include "shared/eval/json_line.h"
+#include "shared/arena/elo.h"
+#include "shared/arena/json_line.h"
 #include "shared/game/registry.h"
 #include "shared/ipc/model_store.h"
-#include "shared/ipc/names.h"
-#include "shared/ipc/run_context.h"
+#include "shared/run/names.h"
+#include "shared/run/context.h"
 #include "shared/ipc/stats.h"
 #include "shared/model/trainer.h"
 #include "tests/test_support.h"
@@ -53,7 +53,7 @@ std::map<std::string, std::string> arena(const std::string& config, const std::s
   INFO(cmd << "\n" << r.output);
   REQUIRE(r.exit_code == 0);
   const std::string last = r.output.substr(r.output.rfind('{'));
-  auto fields = zp::eval::parse_flat_json(last.substr(0, last.find('\n')));
+  auto fields = zp::arena::parse_flat_json(last.substr(0, last.find('\n')));
   REQUIRE(fields.has_value());
   return *fields;
 }
@@ -115,7 +115,7 @@ struct FakeRun {
   zp::test::TempDir tmp;
   std::string dir = tmp.path() + "/run";
   zp::config::Config cfg;
-  zp::ipc::RunNames names;
+  zp::run::RunNames names;
   std::unique_ptr<zp::ipc::Stats> stats;
   std::unique_ptr<zp::ipc::ModelStore> store;
   std::shared_ptr<const zp::game::Game> game;
@@ -124,9 +124,9 @@ struct FakeRun {
     cfg = zp::config::load_config(zp::test::source_dir() + "/config/tiny.yaml", overrides);
     for (const char* sub : {"", "/logs", "/checkpoints"}) fs::create_directories(dir + sub);
     std::ofstream(dir + "/config.yaml") << zp::config::to_yaml(cfg);
-    const std::string id = zp::ipc::new_run_id();
+    const std::string id = zp::run::new_run_id();
     std::ofstream(dir + "/run_id") << id << "\n";
-    names = zp::ipc::RunNames::make(id, dir, cfg.writer.endpoint);
+    names = zp::run::RunNames::make(id, dir, cfg.writer.endpoint);
     stats = zp::ipc::Stats::create(names.stats, cfg.actors.count);
     store = zp::ipc::ModelStore::create(names.models, 8 << 20);
     game = zp::game::make_game(cfg.game.name);
@@ -175,8 +175,8 @@ TEST_CASE("the evaluator role gates, rates, records, stops and resumes", "[integ
 
   auto evals = lines_of(run.dir + "/metrics.jsonl");
   REQUIRE(evals.size() == 2);
-  auto first = zp::eval::parse_flat_json(evals[0]);
-  auto second = zp::eval::parse_flat_json(evals[1]);
+  auto first = zp::arena::parse_flat_json(evals[0]);
+  auto second = zp::arena::parse_flat_json(evals[1]);
   REQUIRE(first.has_value());
   REQUIRE(second.has_value());
   CHECK(first->at("kind") == "eval");
@@ -195,7 +195,7 @@ TEST_CASE("the evaluator role gates, rates, records, stops and resumes", "[integ
   CHECK(run.store->best_version() == (promoted ? 2 : 1));
   CHECK(run.counter(zp::ipc::kBestVersion) == run.store->best_version());
   // Matches: v1 vs random and mcts; v2 vs v1 (also the gate), random and mcts.
-  CHECK(zp::eval::read_pair_results(run.dir + "/elo_games.jsonl").size() == 5);
+  CHECK(zp::arena::read_pair_results(run.dir + "/elo_games.jsonl").size() == 5);
 
   evaluator->signal(SIGTERM);
   REQUIRE(evaluator->wait(60) == 0);
@@ -206,13 +206,13 @@ TEST_CASE("the evaluator role gates, rates, records, stops and resumes", "[integ
   require(wait_until([&] { return run.counter(zp::ipc::kEvalVersion) == 3; }, 120));
   evals = lines_of(run.dir + "/metrics.jsonl");
   REQUIRE(evals.size() == 3);
-  auto third = zp::eval::parse_flat_json(evals[2]);
+  auto third = zp::arena::parse_flat_json(evals[2]);
   REQUIRE(third.has_value());
   CHECK(third->at("prev_version") == "2");
   // v3 vs v2, random and mcts; and vs the best v1 for the gate unless v2 became best.
-  const auto games = zp::eval::read_pair_results(run.dir + "/elo_games.jsonl");
+  const auto games = zp::arena::read_pair_results(run.dir + "/elo_games.jsonl");
   CHECK(games.size() == (promoted ? 8u : 9u));
-  const auto fit = zp::eval::fit_elo(games, "random");
+  const auto fit = zp::arena::fit_elo(games, "random");
   CHECK(fit.find("v1") != nullptr);
   CHECK(fit.find("v3") != nullptr);
   evaluator->signal(SIGTERM);

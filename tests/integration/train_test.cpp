@@ -14,7 +14,7 @@
 #include <sstream>
 
 #include "shared/data/shard.h"
-#include "shared/ipc/run_context.h"
+#include "shared/run/context.h"
 #include "shared/ipc/stats.h"
 #include "tests/test_support.h"
 
@@ -41,7 +41,7 @@ std::unique_ptr<zp::ipc::Stats> attach(const std::string& run_dir) {
       [&] {
         try {
           if (!fs::exists(run_dir + "/run_id")) return false;
-          stats = zp::ipc::Stats::open(zp::ipc::load_run_context(run_dir).names.stats);
+          stats = zp::ipc::Stats::open(zp::run::load_run_context(run_dir).names.stats);
           return true;
         } catch (const std::exception&) {
           return false;
@@ -86,7 +86,7 @@ TEST_CASE("train runs, publishes, switches models, stops cleanly and resumes",
   auto train = start_train(run, {"--set", "actors.count=2", "--set", "train.max_seconds=0"});
   auto stats = attach(run);
   REQUIRE(stats);
-  const std::string run_id = zp::ipc::load_run_context(run).names.run_id;
+  const std::string run_id = zp::run::load_run_context(run).names.run_id;
 
   // Positions flow, at least 3 versions are published, every actor moves past its first one.
   const bool ok = wait_until(
@@ -159,7 +159,7 @@ TEST_CASE("kill -9 of an actor holding the GPU lock, the writer and the learner"
                                  "monitor.interval_s=1"});
   auto stats = attach(run);
   REQUIRE(stats);
-  const auto ctx = zp::ipc::load_run_context(run);
+  const auto ctx = zp::run::load_run_context(run);
   INFO(zp::test::read_text(run + ".out"));
   REQUIRE(wait_until([&] { return stats->get(zp::ipc::kWriterSlot, zp::ipc::kPositions) > 0; },
                      180));

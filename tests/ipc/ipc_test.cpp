@@ -18,14 +18,15 @@
 #include "shared/ipc/channel.h"
 #include "shared/ipc/gpu_lock.h"
 #include "shared/ipc/model_store.h"
-#include "shared/ipc/names.h"
-#include "shared/ipc/run_context.h"
+#include "shared/run/names.h"
+#include "shared/run/context.h"
 #include "shared/ipc/stats.h"
 #include "tests/test_support.h"
 
 namespace {
 
 using namespace zp::ipc;
+using namespace zp::run;
 
 // A name no other test run uses at the same time.
 std::string unique_name(const std::string& what) {
@@ -298,9 +299,9 @@ TEST_CASE("stale shm objects of dead runs are removed, live ones kept", "[unit][
 TEST_CASE("record channel: delivery, acks, resends after a writer restart", "[unit][ipc]") {
   zp::test::TempDir dir;
   const RunNames names = RunNames::make(new_run_id(), dir.path(), "");
-  auto receiver = std::make_unique<RecordReceiver>(names);
+  auto receiver = std::make_unique<RecordReceiver>(names.records, names.acks);
   // Resends only on a new writer incarnation here: the timeout is far away.
-  RecordSender sender(names, 7, 1000.0);
+  RecordSender sender(names.records, names.acks, 7, 1000.0);
   auto payload = [](uint64_t seq) { return "record-" + std::to_string(seq); };
 
   // Receives until `want` distinct payloads arrived (or 10 s), publishing `ack` (if given)
@@ -356,7 +357,7 @@ TEST_CASE("record channel: delivery, acks, resends after a writer restart", "[un
   for (uint64_t s = 110; s < 115; ++s) sender.send(s, payload(s));
   CHECK(receive_all(5).size() == 5);
   receiver.reset();
-  receiver = std::make_unique<RecordReceiver>(names);
+  receiver = std::make_unique<RecordReceiver>(names.records, names.acks);
   // The new incarnation acknowledges what is durable; the sender notices the restart and
   // resends everything still pending to it.
   const Ack restarted{7, 2, 109, 100};
@@ -372,8 +373,8 @@ TEST_CASE("record channel: delivery, acks, resends after a writer restart", "[un
 TEST_CASE("record channel: unacknowledged records are resent after the timeout", "[unit][ipc]") {
   zp::test::TempDir dir;
   const RunNames names = RunNames::make(new_run_id(), dir.path(), "");
-  RecordReceiver receiver(names);
-  RecordSender sender(names, 3, 0.2);
+  RecordReceiver receiver(names.records, names.acks);
+  RecordSender sender(names.records, names.acks, 3, 0.2);
   sender.send(1, "only");
   std::string m;
   int copies = 0;

@@ -12,13 +12,14 @@
 #include "learner/learner_state.h"
 #include "learner/replay.h"
 #include "learner/shard_watcher.h"
+#include "shared/run/files.h"
 #include "shared/config/config.h"
 #include "shared/core/error.h"
 #include "shared/core/rng.h"
 #include "shared/data/shard.h"
 #include "shared/game/registry.h"
 #include "shared/ipc/model_store.h"
-#include "shared/ipc/names.h"
+#include "shared/run/names.h"
 #include "shared/ipc/stats.h"
 #include "shared/model/checkpoint.h"
 #include "tests/test_support.h"
@@ -288,7 +289,7 @@ TEST_CASE("learner state round-trips and old model files are pruned", "[unit][le
   CHECK(l.positions_ingested == 2000);
   CHECK(l.last_shard == "shard-000005.zps");
   CHECK_THROWS_AS(zp::learner::load_learner_state(tmp.path() + "/missing"), zp::IoError);
-  write_text(zp::learner::learner_state_path(tmp.path()), "step x12\n");
+  write_text(zp::run::learner_state_path(tmp.path()), "step x12\n");
   CHECK_THROWS_AS(zp::learner::load_learner_state(tmp.path()), zp::FormatError);
 
   for (int v : {1, 2, 9, 10, 11})
@@ -317,7 +318,7 @@ std::vector<std::string> learner_argv(const std::string& run_dir) {
 
 // Removes the run's shm objects at the end of the test.
 struct ShmCleanup {
-  zp::ipc::RunNames names;
+  zp::run::RunNames names;
   ~ShmCleanup() {
     zp::ipc::Stats::remove(names.stats);
     zp::ipc::ModelStore::remove(names.models);
@@ -329,6 +330,7 @@ struct ShmCleanup {
 TEST_CASE("learner process trains, publishes, skips corrupt shards and resumes",
           "[integration][learner]") {
   using namespace zp::ipc;
+  using namespace zp::run;
   auto g = connect4();
   zp::test::TempDir tmp;
   const std::string run = tmp.path(), shards = run + "/shards", out = run + "/learner.out";
@@ -410,6 +412,7 @@ TEST_CASE("learner process trains, publishes, skips corrupt shards and resumes",
 
 TEST_CASE("learner process stops by itself at train.max_steps", "[integration][learner]") {
   using namespace zp::ipc;
+  using namespace zp::run;
   auto g = connect4();
   zp::test::TempDir tmp;
   const std::string run = tmp.path(), out = run + "/learner.out";

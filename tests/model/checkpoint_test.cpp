@@ -7,13 +7,15 @@
 
 #include "shared/core/error.h"
 #include "shared/game/registry.h"
-#include "shared/model/network_evaluator.h"
+#include "shared/model/network_backend.h"
 #include "shared/model/trainer.h"
 #include "tests/model/model_test_util.h"
 #include "tests/test_support.h"
 
 namespace zp::model {
 namespace {
+
+using nn::BatchBuffers;
 
 using Catch::Matchers::Contains;
 using test::tiny_model;
@@ -101,7 +103,7 @@ TEST_CASE("checkpoint: another game, params or shape fails saying what differs",
   const std::string bytes = trainer.checkpoint_bytes(1);
 
   const std::string other_game =
-      format_error([&] { make_torch_evaluator(*tictactoe, m, 1)->load_weights(bytes); });
+      format_error([&] { make_torch_backend(*tictactoe, m, 1)->load_weights(bytes); });
   CHECK_THAT(other_game, Contains("checkpoint is for connect4 1x8, config wants tictactoe 1x8"));
   CHECK_THAT(other_game, Contains("game: connect4 vs tictactoe"));
 
@@ -109,20 +111,20 @@ TEST_CASE("checkpoint: another game, params or shape fails saying what differs",
   wider.blocks = 2;
   wider.channels = 16;
   const std::string other_shape =
-      format_error([&] { make_torch_evaluator(*connect4, wider, 1)->load_weights(bytes); });
+      format_error([&] { make_torch_backend(*connect4, wider, 1)->load_weights(bytes); });
   CHECK_THAT(other_shape, Contains("checkpoint is for connect4 1x8, config wants connect4 2x16"));
   CHECK_THAT(other_shape, Contains("blocks: 1 vs 2; channels: 8 vs 16"));
 
   config::ModelConfig head = m;
   head.value_hidden = 32;
-  CHECK_THAT(format_error([&] { make_torch_evaluator(*connect4, head, 1)->load_weights(bytes); }),
+  CHECK_THAT(format_error([&] { make_torch_backend(*connect4, head, 1)->load_weights(bytes); }),
              Contains("value_hidden: 8 vs 32"));
 
   auto gomoku7 = game::make_game("gomoku", {7});
   auto gomoku9 = game::make_game("gomoku", {9});
   Trainer g7(*gomoku7, m, cpu_learner());
   const std::string other_params = format_error(
-      [&] { make_torch_evaluator(*gomoku9, m, 1)->load_weights(g7.checkpoint_bytes(1)); });
+      [&] { make_torch_backend(*gomoku9, m, 1)->load_weights(g7.checkpoint_bytes(1)); });
   CHECK_THAT(other_params,
              Contains("checkpoint is for gomoku(size=7) 1x8, config wants gomoku(size=9) 1x8"));
   CHECK_THAT(other_params, Contains("game params: 'size=7' vs 'size=9'"));
@@ -147,10 +149,10 @@ TEST_CASE("checkpoint: file round trip gives the same outputs", "[unit][model]")
   CHECK(meta.model_version == 4);
   CHECK(meta.game == "connect4");
 
-  auto from_bytes = make_torch_evaluator(*game, m, 8, "", 1);
+  auto from_bytes = make_torch_backend(*game, m, 8, "", 1);
   from_bytes->load_weights(trainer.checkpoint_bytes(4));
-  auto from_file = make_torch_evaluator(*game, m, 8, path);
-  auto fresh = make_torch_evaluator(*game, m, 8, "", 1);
+  auto from_file = make_torch_backend(*game, m, 8, path);
+  auto fresh = make_torch_backend(*game, m, 8, "", 1);
   CHECK(from_file->model_version() == 4);
   for (auto* ev : {from_bytes.get(), from_file.get(), fresh.get()}) {
     test::fill_positions(*game, ev->buffers(), 8);
@@ -165,7 +167,7 @@ TEST_CASE("checkpoint: missing file is an IoError, a bad file a FormatError", "[
   test::TempDir dir;
   auto game = game::make_game("connect4");
   const std::string missing = dir.path() + "/nope.zpck";
-  CHECK_THROWS_AS(make_torch_evaluator(*game, tiny_model(), 1, missing), IoError);
+  CHECK_THROWS_AS(make_torch_backend(*game, tiny_model(), 1, missing), IoError);
   CHECK_THROWS_AS(read_checkpoint_meta(missing), IoError);
   CHECK_THROWS_AS(read_checkpoint_file(missing), IoError);
 
@@ -174,7 +176,7 @@ TEST_CASE("checkpoint: missing file is an IoError, a bad file a FormatError", "[
   const std::string msg = format_error([&] { read_checkpoint_meta(junk); });
   CHECK_THAT(msg, Contains(junk));
   CHECK_THAT(msg, Contains("bad magic"));
-  CHECK_THAT(format_error([&] { make_torch_evaluator(*game, tiny_model(), 1, junk); }),
+  CHECK_THAT(format_error([&] { make_torch_backend(*game, tiny_model(), 1, junk); }),
              Contains("bad magic"));
   CHECK_THROWS_AS(zp::write_file_atomic(dir.path() + "/no/such/dir/x", "x"), IoError);
 }

@@ -1,27 +1,27 @@
-// The LibTorch evaluator on the CPU (shapes, masking, batching invariance, hot swap) and the
-// scripted fake.
+// The LibTorch backend on the CPU (shapes, masking, batching invariance, hot swap).
 #include <catch2/catch.hpp>
 #include <cmath>
 
 #include "shared/core/error.h"
 #include "shared/game/registry.h"
 #include "shared/model/device.h"
-#include "shared/model/fake_evaluator.h"
-#include "shared/model/network_evaluator.h"
+#include "shared/model/network_backend.h"
 #include "shared/model/trainer.h"
 #include "tests/model/model_test_util.h"
 
 namespace zp::model {
 namespace {
 
+using nn::BatchBuffers;
+
 using test::fill_positions;
 using test::max_abs_diff;
 using test::outputs;
 using test::tiny_model;
 
-TEST_CASE("torch evaluator: buffer shapes, masked policy, value range", "[unit][model]") {
+TEST_CASE("torch backend: buffer shapes, masked policy, value range", "[unit][model]") {
   auto game = game::make_game("connect4");
-  auto ev = make_torch_evaluator(*game, tiny_model(), 16);
+  auto ev = make_torch_backend(*game, tiny_model(), 16);
   BatchBuffers& b = ev->buffers();
   CHECK(b.max_batch == 16);
   CHECK(b.obs_size == 3 * 6 * 7);
@@ -56,9 +56,9 @@ TEST_CASE("torch evaluator: buffer shapes, masked policy, value range", "[unit][
   CHECK_THROWS_AS(ev->compute(17), CheckError);
 }
 
-TEST_CASE("torch evaluator: a row with no legal move gives a zero policy", "[unit][model]") {
+TEST_CASE("torch backend: a row with no legal move gives a zero policy", "[unit][model]") {
   auto game = game::make_game("tictactoe");
-  auto ev = make_torch_evaluator(*game, tiny_model(), 2);
+  auto ev = make_torch_backend(*game, tiny_model(), 2);
   BatchBuffers& b = ev->buffers();
   fill_positions(*game, b, 2);
   std::fill(b.legal, b.legal + b.num_actions, 0);
@@ -69,11 +69,11 @@ TEST_CASE("torch evaluator: a row with no legal move gives a zero policy", "[uni
   CHECK(sum == Approx(1.0).margin(1e-5));
 }
 
-TEST_CASE("torch evaluator: one at a time equals one batch", "[unit][model]") {
+TEST_CASE("torch backend: one at a time equals one batch", "[unit][model]") {
   auto game = game::make_game("connect4");
   const int n = 24;
-  auto batched = make_torch_evaluator(*game, tiny_model(), n);
-  auto single = make_torch_evaluator(*game, tiny_model(), n);  // same seed, same weights
+  auto batched = make_torch_backend(*game, tiny_model(), n);
+  auto single = make_torch_backend(*game, tiny_model(), n);  // same seed, same weights
   fill_positions(*game, batched->buffers(), n);
   batched->compute(n);
   const std::vector<float> all = outputs(batched->buffers(), n);
@@ -96,10 +96,10 @@ TEST_CASE("torch evaluator: one at a time equals one batch", "[unit][model]") {
   CHECK(std::abs(s.value[1] - all[n * s.num_actions + 6]) <= 1e-5f);
 }
 
-TEST_CASE("torch evaluator: seeds give different networks", "[unit][model]") {
+TEST_CASE("torch backend: seeds give different networks", "[unit][model]") {
   auto game = game::make_game("connect4");
-  auto a = make_torch_evaluator(*game, tiny_model(), 8, "", 1);
-  auto b = make_torch_evaluator(*game, tiny_model(), 8, "", 2);
+  auto a = make_torch_backend(*game, tiny_model(), 8, "", 1);
+  auto b = make_torch_backend(*game, tiny_model(), 8, "", 2);
   fill_positions(*game, a->buffers(), 8);
   fill_positions(*game, b->buffers(), 8);
   a->compute(8);
@@ -107,11 +107,11 @@ TEST_CASE("torch evaluator: seeds give different networks", "[unit][model]") {
   CHECK(max_abs_diff(outputs(a->buffers(), 8), outputs(b->buffers(), 8)) > 1e-3f);
 }
 
-TEST_CASE("torch evaluator: load_weights hot-swaps in place", "[unit][model]") {
+TEST_CASE("torch backend: load_weights hot-swaps in place", "[unit][model]") {
   auto game = game::make_game("connect4");
   const config::ModelConfig cfg = tiny_model();
-  auto ev = make_torch_evaluator(*game, cfg, 8, "", 1);
-  auto reference = make_torch_evaluator(*game, cfg, 8, "", 2);
+  auto ev = make_torch_backend(*game, cfg, 8, "", 1);
+  auto reference = make_torch_backend(*game, cfg, 8, "", 2);
   // A trainer seeded like `reference` builds the same initial network.
   config::LearnerConfig learner;
   learner.device = "cpu";
@@ -144,78 +144,33 @@ TEST_CASE("torch evaluator: load_weights hot-swaps in place", "[unit][model]") {
   CHECK(max_abs_diff(outputs(b, 8), want) <= 1e-6f);
 }
 
-TEST_CASE("torch evaluator: bad device or precision is a ConfigError", "[unit][model]") {
+TEST_CASE("torch backend: bad device or precision is a ConfigError", "[unit][model]") {
   auto game = game::make_game("tictactoe");
   config::ModelConfig cfg = tiny_model("tpu");
-  CHECK_THROWS_AS(make_torch_evaluator(*game, cfg, 4), ConfigError);
+  CHECK_THROWS_AS(make_torch_backend(*game, cfg, 4), ConfigError);
   cfg = tiny_model();
   cfg.precision = "fp8";
-  CHECK_THROWS_AS(make_torch_evaluator(*game, cfg, 4), ConfigError);
+  CHECK_THROWS_AS(make_torch_backend(*game, cfg, 4), ConfigError);
   if (!cuda_available()) {
-    CHECK_THROWS_AS(make_torch_evaluator(*game, tiny_model("cuda:0"), 4), ConfigError);
+    CHECK_THROWS_AS(make_torch_backend(*game, tiny_model("cuda:0"), 4), ConfigError);
     CHECK(resolve_device("auto") == "cpu");
   }
   CHECK(resolve_device("cpu") == "cpu");
   // fp16 on the CPU falls back to fp32 (with a warning).
   cfg = tiny_model();
   cfg.precision = "fp16";
-  CHECK(make_torch_evaluator(*game, cfg, 4)->precision() == "fp32");
+  CHECK(make_torch_backend(*game, cfg, 4)->precision() == "fp32");
 }
 
-TEST_CASE("torch evaluator: sets torch's thread count from the config", "[unit][model]") {
+TEST_CASE("torch backend: sets torch's thread count from the config", "[unit][model]") {
   auto game = game::make_game("tictactoe");
   config::ModelConfig cfg = tiny_model();
   cfg.threads = 2;
-  make_torch_evaluator(*game, cfg, 1);
+  make_torch_backend(*game, cfg, 1);
   CHECK(torch_threads() == 2);
   cfg.threads = 1;
-  make_torch_evaluator(*game, cfg, 1);
+  make_torch_backend(*game, cfg, 1);
   CHECK(torch_threads() == 1);
-}
-
-TEST_CASE("scripted evaluator: runs the script, masks, counts calls", "[unit][model]") {
-  auto game = game::make_game("tictactoe");
-  // Script: all mass on action 4 (the centre), value = first observation float - 0.5.
-  ScriptedEvaluator ev(*game, 4, [](const float* obs, const uint8_t*, float* policy, float* value) {
-    policy[4] = 3.0f;
-    *value = obs[0] * 5.0f - 0.5f;
-  });
-  BatchBuffers& b = ev.buffers();
-  fill_positions(*game, b, 4);
-  std::fill(b.legal, b.legal + 9, 1);  // position 0: centre legal
-  b.obs[0] = 1.0f;                     // value 4.5 -> clamped to 1
-  std::fill(b.legal + 9, b.legal + 18, 1);
-  b.legal[9 + 4] = 0;        // position 1: centre illegal -> uniform over 8
-  b.obs[b.obs_size] = 0.0f;  // value -0.5
-  ev.compute(2);
-  CHECK(b.policy[4] == 1.0f);
-  CHECK(b.policy[0] == 0.0f);
-  CHECK(b.value[0] == 1.0f);
-  CHECK(b.policy[9 + 4] == 0.0f);
-  CHECK(b.policy[9 + 0] == Approx(1.0 / 8));
-  CHECK(b.value[1] == -0.5f);
-  ev.compute(1);
-  ev.compute(4);
-  CHECK(ev.calls() == 3);
-  CHECK(ev.positions() == 7);
-  CHECK(ev.batch_sizes() == std::vector<int>{2, 1, 4});
-  ev.reset_counters();
-  CHECK(ev.calls() == 0);
-  CHECK_THROWS_AS(ev.compute(5), CheckError);
-}
-
-TEST_CASE("uniform evaluator: equal priors on legal moves", "[unit][model]") {
-  auto game = game::make_game("connect4");
-  auto ev = make_uniform_evaluator(*game, 2);
-  BatchBuffers& b = ev->buffers();
-  fill_positions(*game, b, 2);
-  std::fill(b.legal, b.legal + 7, 0);
-  b.legal[2] = b.legal[5] = 1;
-  ev->compute(1);
-  CHECK(b.policy[2] == 0.5f);
-  CHECK(b.policy[5] == 0.5f);
-  CHECK(b.policy[0] == 0.0f);
-  CHECK(b.value[0] == 0.0f);
 }
 
 }  // namespace

@@ -7,12 +7,15 @@
 
 #include "shared/game/registry.h"
 #include "shared/model/device.h"
-#include "shared/model/network_evaluator.h"
+#include "shared/model/network_backend.h"
 #include "shared/model/trainer.h"
 #include "tests/model/model_test_util.h"
 
 namespace zp::model {
 namespace {
+
+using nn::BatchBuffers;
+using nn::make_uniform_backend;
 
 using test::fill_positions;
 using test::max_abs_diff;
@@ -21,7 +24,7 @@ using test::tiny_model;
 
 // Outputs of the same network (same seed) on the CPU and on cuda:0 in `precision`.
 struct Pair {
-  std::unique_ptr<NetworkEvaluator> cpu, gpu;
+  std::unique_ptr<NetworkBackend> cpu, gpu;
 };
 Pair make_pair(const game::Game& game, const std::string& precision, int n) {
   config::ModelConfig gpu_cfg = tiny_model("cuda:0");
@@ -31,8 +34,8 @@ Pair make_pair(const game::Game& game, const std::string& precision, int n) {
   config::ModelConfig cpu_cfg = gpu_cfg;
   cpu_cfg.device = "cpu";
   cpu_cfg.precision = "fp32";
-  Pair p{make_torch_evaluator(game, cpu_cfg, n, "", 11),
-         make_torch_evaluator(game, gpu_cfg, n, "", 11)};
+  Pair p{make_torch_backend(game, cpu_cfg, n, "", 11),
+         make_torch_backend(game, gpu_cfg, n, "", 11)};
   fill_positions(game, p.cpu->buffers(), n);
   fill_positions(game, p.gpu->buffers(), n);
   return p;
@@ -96,8 +99,8 @@ TEST_CASE("gpu: hot swap on CUDA in half precision", "[gpu]") {
 
   config::ModelConfig cfg = tiny_model("cuda:0");
   cfg.precision = "fp16";
-  auto gpu = make_torch_evaluator(*game, cfg, 16, "", 1);
-  auto cpu = make_torch_evaluator(*game, tiny_model(), 16, "", 1);
+  auto gpu = make_torch_backend(*game, cfg, 16, "", 1);
+  auto cpu = make_torch_backend(*game, tiny_model(), 16, "", 1);
   gpu->load_weights(bytes);
   cpu->load_weights(bytes);
   CHECK(gpu->model_version() == 5);
@@ -118,7 +121,7 @@ TEST_CASE("gpu: the trainer's loss falls on CUDA", "[gpu]") {
   learner.lr = 0.01;
   Trainer trainer(*game, tiny_model(), learner);
   const int n = 32;
-  auto holder = make_uniform_evaluator(*game, n);
+  auto holder = make_uniform_backend(*game, n);
   BatchBuffers& b = holder->buffers();
   fill_positions(*game, b, n);
   holder->compute(n);  // uniform targets over the legal moves

@@ -9,7 +9,7 @@
 #include "shared/config/config.h"
 #include "shared/core/rng.h"
 #include "shared/game/game.h"
-#include "shared/model/evaluator.h"
+#include "shared/nn/backend.h"
 
 namespace zp::test {
 
@@ -28,14 +28,14 @@ inline config::ModelConfig tiny_model(const std::string& device = "cpu") {
 }
 
 // Writes `n` random non-terminal positions into positions [0, n) of `b` (see
-// model::fill_random_positions).
-inline void fill_positions(const game::Game& game, model::BatchBuffers& b, int n,
+// nn::fill_random_positions).
+inline void fill_positions(const game::Game& game, nn::BatchBuffers& b, int n,
                            uint64_t seed = 7) {
-  model::fill_random_positions(game, b, n, seed);
+  nn::fill_random_positions(game, b, n, seed);
 }
 
 // Copies position `from` of `src` into position `to` of `dst` (inputs only).
-inline void copy_position(const model::BatchBuffers& src, int from, model::BatchBuffers& dst,
+inline void copy_position(const nn::BatchBuffers& src, int from, nn::BatchBuffers& dst,
                           int to) {
   std::copy_n(src.obs + static_cast<size_t>(from) * src.obs_size, src.obs_size,
               dst.obs + static_cast<size_t>(to) * dst.obs_size);
@@ -44,7 +44,7 @@ inline void copy_position(const model::BatchBuffers& src, int from, model::Batch
 }
 
 // Outputs of positions [0, n): policies then values, for comparisons.
-inline std::vector<float> outputs(const model::BatchBuffers& b, int n) {
+inline std::vector<float> outputs(const nn::BatchBuffers& b, int n) {
   std::vector<float> out(b.policy, b.policy + static_cast<size_t>(n) * b.num_actions);
   out.insert(out.end(), b.value, b.value + n);
   return out;

@@ -10,12 +10,15 @@
 #include "shared/core/rng.h"
 #include "shared/game/registry.h"
 #include "shared/model/checkpoint.h"
-#include "shared/model/fake_evaluator.h"
+#include "shared/nn/scripted.h"
 #include "tests/model/model_test_util.h"
 #include "tests/test_support.h"
 
 namespace zp::model {
 namespace {
+
+using nn::BatchBuffers;
+using nn::ScriptedBackend;
 
 using Catch::Matchers::Contains;
 
@@ -26,7 +29,7 @@ struct Batch {
 };
 
 Batch make_batch(const game::Game& game, int n, uint64_t seed = 3) {
-  ScriptedEvaluator holder(game, n, [](const float*, const uint8_t*, float*, float*) {});
+  ScriptedBackend holder(game, n, [](const float*, const uint8_t*, float*, float*) {});
   BatchBuffers& b = holder.buffers();
   test::fill_positions(game, b, n, seed);
   Batch batch;

@@ -11,7 +11,7 @@
 
 #include "shared/config/config.h"
 #include "shared/game/registry.h"
-#include "shared/model/network_evaluator.h"
+#include "shared/model/network_backend.h"
 #include "shared/search/tree.h"
 
 using zp::game::Action;
@@ -33,7 +33,7 @@ struct RefNode {
 
 class ReferenceSearch {
  public:
-  ReferenceSearch(zp::model::Evaluator& ev, const zp::search::SearchParams& p) : ev_(ev), p_(p) {}
+  ReferenceSearch(zp::nn::Backend& ev, const zp::search::SearchParams& p) : ev_(ev), p_(p) {}
 
   RefNode run(const zp::game::State& root_state) {
     RefNode root;
@@ -114,7 +114,7 @@ class ReferenceSearch {
     return b.value[0];
   }
 
-  zp::model::Evaluator& ev_;
+  zp::nn::Backend& ev_;
   zp::search::SearchParams p_;
 };
 
@@ -129,8 +129,8 @@ TEST_CASE("batched search matches a one-position-at-a-time reference", "[unit][s
   mc.device = "cpu";
   const char* openings[] = {"", "4", "44", "4453", "3344", "1234567", "444333"};
   const int n = sizeof(openings) / sizeof(openings[0]);
-  auto batched = zp::model::make_torch_evaluator(*g, mc, n, "", 7);
-  auto single = zp::model::make_torch_evaluator(*g, mc, 1, "", 7);
+  auto batched = zp::model::make_torch_backend(*g, mc, n, "", 7);
+  auto single = zp::model::make_torch_backend(*g, mc, 1, "", 7);
   zp::search::SearchParams p;
   p.simulations = 300;
   p.dirichlet_fraction = 0.0f;

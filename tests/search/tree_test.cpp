@@ -6,7 +6,7 @@
 #include "shared/config/config.h"
 #include "shared/core/rng.h"
 #include "shared/game/registry.h"
-#include "shared/model/evaluator.h"
+#include "shared/nn/backend.h"
 #include "shared/search/tree.h"
 
 using zp::game::Action;
@@ -21,7 +21,7 @@ zp::search::SearchParams pure_params(int sims) {
 }
 
 // Runs a full search on `tree` with `ev`, `leaves` leaves per round.
-void search(zp::search::Tree& tree, zp::model::Evaluator& ev, int leaves) {
+void search(zp::search::Tree& tree, zp::nn::Backend& ev, int leaves) {
   while (!tree.done()) {
     const int n = tree.gather(leaves, ev.buffers(), 0);
     if (n > 0) ev.compute(n);
@@ -85,7 +85,7 @@ std::vector<std::unique_ptr<zp::game::State>> tactical_positions(const zp::game:
 
 TEST_CASE("search finds every Connect Four win in one", "[unit][search]") {
   auto g = zp::game::make_game("connect4");
-  auto ev = zp::model::make_uniform_evaluator(*g, 8);
+  auto ev = zp::nn::make_uniform_backend(*g, 8);
   zp::search::Tree tree(*g, pure_params(800), 1);
   const auto positions = tactical_positions(*g, true, 100);
   for (const auto& p : positions) {
@@ -100,7 +100,7 @@ TEST_CASE("search finds every Connect Four win in one", "[unit][search]") {
 
 TEST_CASE("search blocks every Connect Four loss in one", "[unit][search]") {
   auto g = zp::game::make_game("connect4");
-  auto ev = zp::model::make_uniform_evaluator(*g, 8);
+  auto ev = zp::nn::make_uniform_backend(*g, 8);
   zp::search::Tree tree(*g, pure_params(800), 2);
   const auto positions = tactical_positions(*g, false, 100);
   for (const auto& p : positions) {
@@ -117,7 +117,7 @@ TEST_CASE("search blocks every Connect Four loss in one", "[unit][search]") {
 
 TEST_CASE("tic-tac-toe search never loses to a random player", "[unit][search]") {
   auto g = zp::game::make_game("tictactoe");
-  auto ev = zp::model::make_uniform_evaluator(*g, 8);
+  auto ev = zp::nn::make_uniform_backend(*g, 8);
   zp::search::Tree tree(*g, pure_params(800), 3);
   zp::Rng rng(99);
   int losses = 0, wins = 0;
@@ -147,7 +147,7 @@ TEST_CASE("tic-tac-toe search never loses to a random player", "[unit][search]")
 
 TEST_CASE("virtual loss spreads one round over distinct leaves", "[unit][search]") {
   auto g = zp::game::make_game("connect4");
-  auto ev = zp::model::make_uniform_evaluator(*g, 16);
+  auto ev = zp::nn::make_uniform_backend(*g, 16);
   zp::search::Tree tree(*g, pure_params(400), 4);
   tree.reset(*g->new_initial_state());
   // First round: only the root can be gathered (the second descent collides with it).
@@ -168,7 +168,7 @@ TEST_CASE("virtual loss spreads one round over distinct leaves", "[unit][search]
 
 TEST_CASE("visits add up and tree reuse keeps the played subtree", "[unit][search]") {
   auto g = zp::game::make_game("connect4");
-  auto ev = zp::model::make_uniform_evaluator(*g, 16);
+  auto ev = zp::nn::make_uniform_backend(*g, 16);
   zp::search::Tree tree(*g, pure_params(600), 5);
   tree.reset(*g->new_initial_state());
   search(tree, *ev, 4);
@@ -193,7 +193,7 @@ TEST_CASE("visits add up and tree reuse keeps the played subtree", "[unit][searc
 
 TEST_CASE("visit policy is a distribution over legal moves", "[unit][search]") {
   auto g = zp::game::make_game("connect4");
-  auto ev = zp::model::make_uniform_evaluator(*g, 16);
+  auto ev = zp::nn::make_uniform_backend(*g, 16);
   zp::search::Tree tree(*g, pure_params(200), 6);
   auto s = g->state_from_moves("4444441");  // column 4 is full
   tree.reset(*s);

@@ -14,6 +14,7 @@
 #include <set>
 #include <thread>
 
+#include "shared/run/files.h"
 #include "shared/core/fs.h"
 #include "shared/config/config.h"
 #include "shared/core/clock.h"
@@ -21,8 +22,8 @@
 #include "shared/data/shard.h"
 #include "shared/game/registry.h"
 #include "shared/ipc/channel.h"
-#include "shared/ipc/names.h"
-#include "shared/ipc/run_context.h"
+#include "shared/run/names.h"
+#include "shared/run/context.h"
 #include "shared/ipc/stats.h"
 #include "tests/test_support.h"
 #include "writer/manifest.h"
@@ -31,6 +32,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace zp::ipc;
+using namespace zp::run;
 using Key = std::pair<uint32_t, uint64_t>;
 
 // A random legal Connect Four game played to the end, as an actor would record it.
@@ -135,7 +137,7 @@ struct Run {
     if (positions) *positions = 0;
     for (const auto& e : fs::directory_iterator(ctx.shards_dir())) {
       uint64_t index;
-      if (!zp::writer::parse_shard_file_name(e.path().filename().string(), &index)) continue;
+      if (!zp::run::parse_shard_file_name(e.path().filename().string(), &index)) continue;
       zp::data::ShardInfo info;
       for (const auto& r : zp::data::read_shard(e.path().string(), &info))
         ++seen[{r.actor_id, r.sequence}];
@@ -167,7 +169,7 @@ TEST_CASE("writer: valid records become shards, bad ones are rejected, kill -9 l
   Run run(200, 0.5);
   run.start_writer();
   zp::Rng rng(42);
-  RecordSender a(run.ctx.names, 1, 2.0), b(run.ctx.names, 2, 2.0);
+  RecordSender a(run.ctx.names.records, run.ctx.names.acks, 1, 2.0), b(run.ctx.names.records, run.ctx.names.acks, 2, 2.0);
   std::set<Key> sent;
   uint64_t sent_a = 0, sent_b = 0;
   auto send_both = [&](uint64_t seq) {
@@ -181,7 +183,7 @@ TEST_CASE("writer: valid records become shards, bad ones are rejected, kill -9 l
 
   for (uint64_t s = 0; s < 20; ++s) send_both(s);
   // Bad records from a separate sender (they are never acknowledged).
-  RecordSender bad(run.ctx.names, 99, 1000.0);
+  RecordSender bad(run.ctx.names.records, run.ctx.names.acks, 99, 1000.0);
   const std::string good = encoded(random_game(rng, 99, 0));
   std::string flipped = good;
   flipped[flipped.size() / 2] ^= 0x10;
@@ -263,7 +265,7 @@ TEST_CASE("writer: SIGTERM flushes the open shard and exits 0", "[integration][w
   Run run(1000000, 3600.0);  // shards close only on stop
   run.start_writer();
   zp::Rng rng(7);
-  RecordSender s(run.ctx.names, 4, 1000.0);
+  RecordSender s(run.ctx.names.records, run.ctx.names.acks, 4, 1000.0);
   for (uint64_t q = 0; q < 5; ++q) s.send(500 + q, encoded(random_game(rng, 4, 500 + q)));
   const double until = zp::now_s() + 1.5;  // let them arrive
   while (zp::now_s() < until) {
@@ -303,7 +305,7 @@ TEST_CASE("writer: shards left by a crash are adopted, corrupt ones quarantined"
 
   run.start_writer();
   // The adopted records count as durable: a resend of one is acknowledged, not stored again.
-  RecordSender s(run.ctx.names, 5, 0.5);
+  RecordSender s(run.ctx.names.records, run.ctx.names.acks, 5, 0.5);
   s.send(1, encoded(random_game(rng, 5, 1)));  // same key as the adopted record
   s.send(3, encoded(random_game(rng, 5, 3)));  // new
   REQUIRE(drain({&s}, 30));

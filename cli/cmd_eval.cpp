@@ -1,0 +1,310 @@
+// `zeroplay eval ...` and `zeroplay plot`: evaluation in the foreground. Progress lines go
+// to stdout as the work goes on, and the LAST line of stdout is one JSON object with the
+// results (for scripts and tests).
+//
+//   zeroplay eval arena [--config C] --a SPEC --b SPEC [--games N] [--sims N] [--seed S]
+//       Plays N games between two players (shared/arena/arena.h: paired random openings,
+//       alternating colours). SPEC: random | mcts:N | uniform:N | policy:CKPT | CKPT
+//       (shared/arena/players.h); --sims is the checkpoint players' search (default
+//       evaluator.simulations). JSON: a, b, games, wins, draws, losses (for A), win_rate (draws
+//       half), elo_diff (A minus B, from the win rate), seed, seconds.
+//   zeroplay eval oracle [--game connect4] --positions FILE (--checkpoint CKPT | --uniform)
+//                        [--sims N] [--config C]
+//       Oracle accuracy on a labelled Connect Four file (shared/arena/oracle.h) of the raw
+//       policy (argmax, illegal moves masked) and of search with N simulations (0 = policy
+//       only). --uniform: equal priors and value 0 instead of a network. JSON: positions,
+//       matters, random (a random mover's expected figures), policy and search (accuracy,
+//       error_rate).
+//   zeroplay plot RUN_DIR [--out DIR]
+//       PNG charts of RUN_DIR/metrics.jsonl (scripts/plot_metrics.py, run with
+//       /usr/bin/python3 and matplotlib) into DIR (default RUN_DIR/plots).
+// The hidden `eval make-positions` (cmd_eval_positions.cpp) made data/connect4/
+// selfplay_positions.txt.
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "shared/config/config.h"
+#include "shared/core/clock.h"
+#include "shared/core/error.h"
+#include "shared/arena/arena.h"
+#include "shared/arena/json_line.h"
+#include "shared/arena/oracle.h"
+#include "shared/arena/paths.h"
+#include "shared/arena/network_players.h"
+#include "shared/arena/players.h"
+#include "shared/game/registry.h"
+#include "shared/model/checkpoint.h"
+#include "cli/commands.h"
+
+extern char** environ;
+
+namespace zp::cli {
+
+// The generator of the labelled set (cmd_eval_positions.cpp).
+void add_eval_positions_command(CLI::App& eval);
+
+namespace {
+
+namespace fs = std::filesystem;
+
+config::Config load_optional_config(const std::string& path,
+                                    const std::vector<std::string>& overrides) {
+  if (!path.empty()) return config::load_config(path, overrides);
+  return config::load_config_string("{}", "(defaults)", overrides);
+}
+
+struct ArenaCli {
+  std::string config_path;
+  std::vector<std::string> overrides;
+  std::string a, b;
+  int games = 0;
+  int sims = 0;
+  uint64_t seed = 1;
+  int opening_plies = 2;
+};
+
+void run_arena(const ArenaCli& o) {
+  const config::Config cfg = load_optional_config(o.config_path, o.overrides);
+  auto game = game::make_game(cfg.game.name, {cfg.game.board_size});
+  const int games = o.games > 0 ? o.games : cfg.evaluator.games;
+  arena::PlayerOptions popt;
+  popt.simulations = o.sims > 0 ? o.sims : cfg.evaluator.simulations;
+  popt.max_batch = std::max(1, std::min(games, 64));
+  popt.networks = &arena::torch_networks();
+  // Different seeds for the two sides, so that random vs random is not a mirror match.
+  popt.seed = o.seed * 2 + 1;
+  auto a = arena::make_player(o.a, *game, cfg, popt);
+  popt.seed = o.seed * 2 + 2;
+  auto b = arena::make_player(o.b, *game, cfg, popt);
+  std::printf("[arena] %s: %s vs %s, %d games, %d simulations for checkpoints, seed %llu\n",
+              game->name().c_str(), a->name().c_str(), b->name().c_str(), games, popt.simulations,
+              static_cast<unsigned long long>(o.seed));
+  std::fflush(stdout);
+
+  const Stopwatch watch;
+  arena::ArenaOptions aopt;
+  aopt.games = games;
+  aopt.seed = o.seed;
+  aopt.opening_plies = o.opening_plies;
+  aopt.progress = [&](int finished, int total) {
+    // A line every ~10% of the games (and at the end).
+    const int step = std::max(1, total / 10);
+    if (finished % step != 0 && finished != total) return;
+    std::printf("[arena] %d/%d games, %.1f s\n", finished, total, watch.seconds());
+    std::fflush(stdout);
+  };
+  const arena::MatchResult r = arena::play_match(*game, *a, *b, aopt);
+  const int wins = r.wins, draws = r.draws, losses = r.losses;
+  std::printf("[arena] %s: %d wins, %d draws, %d losses against %s: score %.1f%% in %.1f s\n",
+              r.a.c_str(), wins, draws, losses, r.b.c_str(), 100 * r.win_rate(), watch.seconds());
+  arena::JsonLine line;
+  line.add("a", r.a)
+      .add("b", r.b)
+      .add("games", r.played())
+      .add("wins", wins)
+      .add("draws", draws)
+      .add("losses", losses)
+      .add("win_rate", r.win_rate())
+      .add("elo_diff", arena::elo_from_win_rate(r.win_rate()))
+      .add("seed", static_cast<int64_t>(o.seed))
+      .add("seconds", watch.seconds());
+  std::printf("%s\n", line.str().c_str());
+  std::fflush(stdout);
+}
+
+struct OracleCli {
+  std::string config_path;
+  std::vector<std::string> overrides;
+  std::string game = "connect4";
+  std::string positions;
+  std::string checkpoint;
+  bool uniform = false;
+  int sims = -1;
+};
+
+std::string score_json(const arena::OracleScore& s) {
+  return arena::JsonLine()
+      .add("accuracy", s.accuracy())
+      .add("error_rate", s.error_rate())
+      .add("correct", s.correct)
+      .add("errors", s.errors)
+      .str();
+}
+
+void run_oracle(const OracleCli& o) {
+  std::vector<std::string> overrides = o.overrides;
+  overrides.push_back("game.name=" + o.game);
+  const config::Config cfg = load_optional_config(o.config_path, overrides);
+  if (o.checkpoint.empty() == !o.uniform)
+    throw ConfigError("eval oracle: give exactly one of --checkpoint CKPT and --uniform");
+  auto game = game::make_game(cfg.game.name, {cfg.game.board_size});
+  const auto positions = arena::read_labelled_positions(o.positions, *game);
+  const int sims = o.sims >= 0 ? o.sims : cfg.evaluator.simulations;
+  const arena::ExpectedScore random = arena::random_mover_expectation(positions);
+  const arena::OracleScore any =
+      arena::score_choices(positions, std::vector<int>(positions.size(), -1));
+  std::printf(
+      "[oracle] %zu positions from %s, %d where the choice matters; a random mover: "
+      "accuracy %.1f%%, error rate %.1f%%\n",
+      positions.size(), o.positions.c_str(), any.matters, 100 * random.accuracy,
+      100 * random.error_rate);
+  std::fflush(stdout);
+
+  constexpr int kBatch = 64;
+  std::unique_ptr<arena::Player> policy, search;
+  if (o.uniform) {
+    policy = std::make_unique<arena::PolicyPlayer>("uniform policy",
+                                                  nn::make_uniform_backend(*game, kBatch));
+    if (sims > 0)
+      search = std::make_unique<arena::SearchPlayer>("uniform:" + std::to_string(sims), *game,
+                                                    nn::make_uniform_backend(*game, kBatch),
+                                                    arena::eval_search_params(cfg, sims), 1);
+  } else {
+    const std::string bytes = model::read_checkpoint_file(o.checkpoint);
+    try {
+      policy = std::make_unique<arena::PolicyPlayer>(
+          "policy", arena::make_network_backend(*game, cfg, bytes, kBatch, 1));
+      if (sims > 0) {
+        arena::PlayerOptions popt;
+        popt.simulations = sims;
+        popt.max_batch = kBatch;
+        search = arena::make_network_player(
+            "search", *game, cfg, arena::make_network_backend(*game, cfg, bytes, kBatch, 1), popt);
+      }
+    } catch (const FormatError& e) {
+      throw FormatError(o.checkpoint + ": " + e.what());
+    }
+  }
+
+  Stopwatch watch;
+  const arena::OracleScore ps =
+      arena::score_choices(positions, arena::choose_on_positions(positions, *game, *policy));
+  std::printf("[oracle] policy: accuracy %.1f%% (%d/%d), error rate %.1f%%, %.1f s\n",
+              100 * ps.accuracy(), ps.correct, ps.matters, 100 * ps.error_rate(), watch.seconds());
+  std::fflush(stdout);
+  arena::JsonLine line;
+  line.add("positions", ps.positions)
+      .add("matters", ps.matters)
+      .add_raw("random", arena::JsonLine()
+                             .add("accuracy", random.accuracy)
+                             .add("error_rate", random.error_rate)
+                             .str())
+      .add_raw("policy", score_json(ps));
+  if (search) {
+    watch.reset();
+    double next_report = 30;
+    search->set_tick([&] {
+      // A progress line every ~30 s of search.
+      if (watch.seconds() < next_report) return;
+      next_report += 30;
+      std::printf("[oracle] searching (%.0f s)...\n", watch.seconds());
+      std::fflush(stdout);
+    });
+    const arena::OracleScore ss =
+        arena::score_choices(positions, arena::choose_on_positions(positions, *game, *search));
+    std::printf(
+        "[oracle] search with %d simulations: accuracy %.1f%% (%d/%d), error rate "
+        "%.1f%%, %.1f s\n",
+        sims, 100 * ss.accuracy(), ss.correct, ss.matters, 100 * ss.error_rate(), watch.seconds());
+    std::string js = score_json(ss);
+    js.insert(1, "\"simulations\":" + std::to_string(sims) + ",");
+    line.add_raw("search", js);
+  }
+  std::printf("%s\n", line.str().c_str());
+  std::fflush(stdout);
+}
+
+struct PlotCli {
+  std::string run_dir;
+  std::string out;
+};
+
+void run_plot(const PlotCli& o) {
+  const std::string metrics = o.run_dir + "/metrics.jsonl";
+  std::error_code ec;
+  if (!fs::exists(metrics, ec))
+    throw IoError("plot: " + metrics + " does not exist (is " + o.run_dir + " a run directory?)");
+  if (fs::file_size(metrics, ec) == 0 || ec)
+    throw IoError("plot: " + metrics + " is empty: the run has not reported anything yet");
+  const std::string out = o.out.empty() ? o.run_dir + "/plots" : o.out;
+  const std::string python = "/usr/bin/python3";
+  const std::string script = arena::project_dir() + "/scripts/plot_metrics.py";
+  if (!fs::exists(python, ec))
+    throw IoError("plot needs " + python + " with matplotlib (Debian: python3-matplotlib)");
+  if (!fs::exists(script, ec)) throw IoError("plot: cannot find " + script);
+  std::vector<std::string> args{python, script, metrics, "--out", out};
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  std::fflush(stdout);
+  if (posix_spawn(&pid, python.c_str(), nullptr, nullptr, argv.data(), environ) != 0)
+    throw IoError("plot: cannot start " + python);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    throw IoError("plot: " + script + " failed (see its message above)");
+  std::printf("charts written to %s\n", out.c_str());
+}
+
+}  // namespace
+
+void add_eval_command(CLI::App& app) {
+  CLI::App* eval = app.add_subcommand("eval", "Evaluate players: arena matches, oracle accuracy");
+  eval->require_subcommand(1);
+
+  auto a = std::make_shared<ArenaCli>();
+  CLI::App* arena = eval->add_subcommand(
+      "arena", "Play a match between two players (random, mcts:N, uniform:N, policy:CKPT, CKPT)");
+  arena->add_option("--config", a->config_path, "Config file (game, model device, search)");
+  arena->add_option("--set", a->overrides, "Override a key: section.key=value");
+  arena->add_option("--a", a->a, "Player A")->required();
+  arena->add_option("--b", a->b, "Player B")->required();
+  arena->add_option("--games", a->games, "Games (default evaluator.games)")
+      ->check(CLI::Range(1, 1000000));
+  arena
+      ->add_option("--sims", a->sims,
+                   "Checkpoint players' simulations (default "
+                   "evaluator.simulations)")
+      ->check(CLI::Range(1, 10000000));
+  arena->add_option("--seed", a->seed, "Seed of openings and players")->capture_default_str();
+  arena->add_option("--opening-plies", a->opening_plies, "Random opening moves per pair of games")
+      ->check(CLI::Range(0, 100))
+      ->capture_default_str();
+  arena->callback([a] { run_arena(*a); });
+
+  auto o = std::make_shared<OracleCli>();
+  CLI::App* oracle = eval->add_subcommand(
+      "oracle", "Accuracy on exactly solved Connect Four positions (policy and search)");
+  oracle->add_option("--config", o->config_path, "Config file (model device, search)");
+  oracle->add_option("--set", o->overrides, "Override a key: section.key=value");
+  oracle->add_option("--game", o->game, "Game (only connect4 has labelled positions)")
+      ->capture_default_str();
+  oracle->add_option("--positions", o->positions, "Labelled positions file")->required();
+  oracle->add_option("--checkpoint", o->checkpoint, "Checkpoint to rate");
+  oracle->add_flag("--uniform", o->uniform, "Rate uniform priors (pure MCTS) instead");
+  oracle
+      ->add_option("--sims", o->sims,
+                   "Search simulations (default evaluator.simulations; 0 = policy only)")
+      ->check(CLI::Range(0, 10000000));
+  oracle->callback([o] { run_oracle(*o); });
+
+  add_eval_positions_command(*eval);
+
+  auto p = std::make_shared<PlotCli>();
+  CLI::App* plot = app.add_subcommand("plot", "PNG charts of a run's metrics.jsonl");
+  plot->add_option("run_dir", p->run_dir, "Run directory")->required();
+  plot->add_option("--out", p->out, "Output directory (default RUN_DIR/plots)");
+  plot->callback([p] { run_plot(*p); });
+}
+
+}  // namespace zp::cli

@@ -1,0 +1,62 @@
+// The process roles as hidden subcommands: the supervisor spawns `/proc/self/exe <role> ...`
+// (fork+exec), so every role runs from the one binary. They are left out of --help (group
+// "") because people start runs with `zeroplay train`, not role by role.
+//   zeroplay writer --run-dir DIR
+//   zeroplay learner --run-dir DIR
+//   zeroplay evaluator --run-dir DIR
+// A role's exit code becomes the process's: CLI::RuntimeError(code) makes main() return it
+// without printing anything.
+#include <memory>
+#include <string>
+
+#include "actor/actor.h"
+#include "evaluator/evaluator.h"
+#include "learner/learner.h"
+#include "cli/commands.h"
+#include "writer/writer.h"
+
+namespace zp::cli {
+
+namespace {
+
+void exit_with(int code) {
+  if (code != 0) throw CLI::RuntimeError(code);
+}
+
+}  // namespace
+
+void add_role_commands(CLI::App& app) {
+  auto writer_dir = std::make_shared<std::string>();
+  CLI::App* writer = app.add_subcommand("writer", "Role: receive records, write shards");
+  writer->group("");
+  writer->add_option("--run-dir", *writer_dir, "Run directory (config.yaml, run_id)")
+      ->required();
+  writer->callback([writer_dir] { exit_with(writer::run_writer(*writer_dir)); });
+
+  auto learner_dir = std::make_shared<std::string>();
+  CLI::App* learner = app.add_subcommand("learner", "Role: train on shards, publish models");
+  learner->group("");
+  learner->add_option("--run-dir", *learner_dir, "Run directory (config.yaml, run_id)")
+      ->required();
+  learner->callback([learner_dir] { exit_with(learner::run_learner(*learner_dir)); });
+
+  auto actor_dir = std::make_shared<std::string>();
+  auto actor_index = std::make_shared<int>(0);
+  CLI::App* actor = app.add_subcommand("actor", "Role: self-play games, stream records");
+  actor->group("");
+  actor->add_option("--run-dir", *actor_dir, "Run directory (config.yaml, run_id)")->required();
+  actor->add_option("--index", *actor_index, "Actor number, 0 .. actors.count - 1")->required();
+  actor->callback([actor_dir, actor_index] {
+    exit_with(actor::run_actor(*actor_dir, *actor_index));
+  });
+
+  auto evaluator_dir = std::make_shared<std::string>();
+  CLI::App* evaluator =
+      app.add_subcommand("evaluator", "Role: rate published models, Elo ladder, gating");
+  evaluator->group("");
+  evaluator->add_option("--run-dir", *evaluator_dir, "Run directory (config.yaml, run_id)")
+      ->required();
+  evaluator->callback([evaluator_dir] { exit_with(evaluator::run_evaluator(*evaluator_dir)); });
+}
+
+}  // namespace zp::cli
