@@ -28,12 +28,10 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
-  } catch (const zp::Error& e) {
-    std::fprintf(stderr, "zeroplay: error: %s\n", e.what());
-    return 1;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "zeroplay: internal error: %s\n", e.what());
-    return 2;
+    const zp::ExitReport report = zp::exit_report(e);
+    std::fprintf(stderr, "zeroplay: %s\n", report.line.c_str());
+    return report.code;
   }
   return 0;
 }

@@ -2,6 +2,7 @@
 
 #include "shared/run/files.h"
 
+#include <optional>
 #include <algorithm>
 #include <filesystem>
 #include <sstream>
@@ -10,6 +11,7 @@
 
 #include "shared/core/fs.h"
 #include "shared/core/error.h"
+#include "shared/core/parse.h"
 #include "shared/core/log.h"
 #include "shared/model/checkpoint.h"
 
@@ -42,14 +44,10 @@ LearnerState load_learner_state(const std::string& dir) {
     const std::string key = line.substr(0, sp);
     const std::string value = sp == std::string::npos ? "" : line.substr(sp + 1);
     auto number = [&]() -> int64_t {
-      try {
-        size_t used = 0;
-        const long long v = std::stoll(value, &used);
-        if (used != value.size() || v < 0) throw std::invalid_argument(value);
-        return v;
-      } catch (const std::exception&) {
+      const std::optional<uint64_t> v = parse_uint(value);
+      if (!v || *v > static_cast<uint64_t>(INT64_MAX))
         throw FormatError(path + ": " + key + ": bad value '" + value + "'");
-      }
+      return static_cast<int64_t>(*v);
     };
     if (key == "step") s.step = number();
     else if (key == "version") s.version = number();

@@ -29,6 +29,7 @@
 #include "shared/ipc/model_store.h"
 #include "shared/run/names.h"
 #include "shared/ipc/stats.h"
+#include "shared/model/network_backend.h"
 #include "supervisor/status.h"
 
 namespace fs = std::filesystem;
@@ -62,19 +63,11 @@ bool dir_is_nonempty(const std::string& dir) {
   return fs::exists(dir, ec) && !fs::is_empty(dir, ec);
 }
 
-// Rough upper bound of a checkpoint's size for the model store's slot capacity: parameters
-// and buffers as float32, doubled for safety, plus room for metadata.
+// The model store's slot capacity: the checkpoint size the network itself reports, plus
+// room for a longer game-parameter string or a larger torch archive header in later versions.
 size_t model_slot_bytes(const game::Game& g, const config::ModelConfig& m) {
-  const auto obs = g.observation_shape();
-  const size_t cells = static_cast<size_t>(obs.height) * obs.width;
-  const size_t c = m.channels;
-  size_t params = obs.planes * c * 9 + 4 * c;
-  params += static_cast<size_t>(m.blocks) * 2 * (c * c * 9 + 4 * c);
-  params += c * m.policy_channels + 4 * m.policy_channels +
-            m.policy_channels * cells * g.num_actions() + g.num_actions();
-  params += c * m.value_channels + 4 * m.value_channels + m.value_channels * cells * m.value_hidden +
-            m.value_hidden + m.value_hidden + 1;
-  return params * 4 * 2 + (4u << 20);
+  const size_t bytes = model::network_attributes(g, m).checkpoint_bytes;
+  return bytes + bytes / 8 + (64u << 10);
 }
 
 class Supervisor {

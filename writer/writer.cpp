@@ -155,7 +155,7 @@ void Writer::handle(const std::string& msg) {
     if (data::record_size(msg) == 0) throw FormatError("message shorter than a record header");
     rec = data::decode_record(msg);
     data::validate_record(rec, *game_);
-  } catch (const std::exception& e) {
+  } catch (const FormatError& e) {
     reject(e.what());
     return;
   }

@@ -1,11 +1,13 @@
 #include "shared/arena/oracle.h"
 
+#include <optional>
 #include <algorithm>
 #include <fstream>
 #include <memory>
 #include <sstream>
 
 #include "shared/core/error.h"
+#include "shared/core/parse.h"
 
 namespace zp::arena {
 
@@ -65,13 +67,9 @@ std::vector<LabelledPosition> parse_labelled_positions(std::istream& in, const s
     for (int c = 0; c < kConnect4Columns; ++c) {
       std::string token;
       if (!(fields >> token)) fail("expected 7 scores after the moves, got " + std::to_string(c));
-      size_t used = 0;
-      try {
-        p.scores[c] = std::stoi(token, &used);
-      } catch (const std::exception&) {
-        used = 0;
-      }
-      if (used == 0 || used != token.size())
+      const std::optional<int64_t> score = parse_int(token);
+      if (score && *score >= INT32_MIN && *score <= INT32_MAX) p.scores[c] = static_cast<int>(*score);
+      else
         fail("score " + std::to_string(c + 1) + " '" + token + "' is not an integer");
       const bool full = !state->is_legal(c);
       if (full != (p.scores[c] == kFullColumn))

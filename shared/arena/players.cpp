@@ -1,8 +1,10 @@
 #include "shared/arena/players.h"
 
+#include <optional>
 #include <filesystem>
 
 #include "shared/core/error.h"
+#include "shared/core/parse.h"
 #include "shared/search/config_params.h"
 #include "shared/arena/rollout.h"
 
@@ -12,17 +14,9 @@ namespace {
 
 // The N of "prefix:N"; throws ConfigError unless it is a positive integer.
 int parse_count(const std::string& spec, size_t colon) {
-  const std::string digits = spec.substr(colon + 1);
-  size_t used = 0;
-  int n = 0;
-  try {
-    n = std::stoi(digits, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (digits.empty() || used != digits.size() || n < 1)
-    throw ConfigError("player '" + spec + "': expected a positive simulation count after ':'");
-  return n;
+  const std::optional<uint64_t> n = parse_uint(spec.substr(colon + 1));
+  if (n && *n >= 1 && *n <= 1'000'000'000) return static_cast<int>(*n);
+  throw ConfigError("player '" + spec + "': expected a positive simulation count after ':'");
 }
 
 std::string checkpoint_name(const std::string& path, int64_t version) {

@@ -14,6 +14,7 @@
 
 #include "shared/config/schema.h"
 #include "shared/core/error.h"
+#include "shared/core/fs.h"
 
 namespace zp::config {
 namespace {
@@ -321,17 +322,7 @@ Config load_config_string(const std::string& yaml, const std::string& name,
 }
 
 Config load_config(const std::string& path, const std::vector<std::string>& overrides) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) throw IoError("cannot read config file '" + path + "': " + std::strerror(errno));
-  std::string text;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
-  const int read_errno = std::ferror(f) ? errno : 0;
-  std::fclose(f);
-  if (read_errno != 0) {
-    throw IoError("cannot read config file '" + path + "': " + std::strerror(read_errno));
-  }
+  const std::string text = read_file(path, "config file");
   return load_config_string(text, path, overrides);
 }
 

@@ -1,4 +1,4 @@
-// Typed, validated configuration. Every key is declared exactly once in config.cpp's schema
+// Typed, validated configuration. Every key is declared exactly once in schema.cpp
 // (type, range, default, help text); loading a YAML file produces one const Config.
 //
 // Errors are one line naming the file, line and key, e.g.

@@ -140,7 +140,7 @@ std::vector<KeySpec> build_keys() {
           "Games one actor plays at once; their leaves form one batch, so this sets the "
           "forward-pass batch size (times search.leaves_per_round)."),
       key(ZP_KEY(actors, seed), any(),
-          "Base random seed; actor i uses seed + i. 0 = seed from the clock (not "
+          "Base random seed; actor i seeds its games with seed * 7919 + i. 0 = seed from the clock (not "
           "reproducible)."),
       key(ZP_KEY(actors, gpu_lock), one_of({"auto", "on", "off"}),
           "Cross-process lock around each forward pass, one per device. auto = on when the "

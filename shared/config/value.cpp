@@ -6,9 +6,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <limits>
+#include <optional>
+#include <string_view>
 #include <type_traits>
 
 #include "shared/config/schema.h"
+#include "shared/core/parse.h"
 
 namespace zp::config::detail {
 namespace {
@@ -78,20 +81,17 @@ std::string assign_number(const KeySpec& spec, T* out, const std::string* text) 
     if (v > static_cast<long double>(std::numeric_limits<T>::max())) {
       return "must be <= " + fmt_bound(std::numeric_limits<T>::max()) + ", got " + s;
     }
+    const std::string_view digits = s[0] == '+' ? std::string_view(s).substr(1) : s;
     if constexpr (std::is_signed_v<T>) {
-      parsed = static_cast<T>(std::strtoll(s.c_str(), nullptr, 10));
+      parsed = static_cast<T>(parse_int(digits).value());
     } else {
-      parsed = static_cast<T>(std::strtoull(s.c_str(), nullptr, 10));
+      parsed = static_cast<T>(parse_uint(digits).value());
     }
   } else {
-    if (s.empty() || std::isspace(static_cast<unsigned char>(s[0]))) return bad;
-    char* end = nullptr;
-    if constexpr (std::is_same_v<T, float>) {
-      parsed = std::strtof(s.c_str(), &end);
-    } else {
-      parsed = std::strtod(s.c_str(), &end);
-    }
-    if (end != s.c_str() + s.size()) return bad;
+    const std::string_view text = !s.empty() && s[0] == '+' ? std::string_view(s).substr(1) : s;
+    const std::optional<double> number = parse_number(text);
+    if (!number) return bad;
+    parsed = static_cast<T>(*number);
     if (!std::isfinite(parsed)) return "expected a finite number, got '" + s + "'";
     v = parsed;
   }

@@ -2,6 +2,15 @@
 
 #include <cstring>
 
+namespace zp {
+
+ExitReport exit_report(const std::exception& e) {
+  if (dynamic_cast<const Error*>(&e)) return {std::string("error: ") + e.what(), kUserErrorExit};
+  return {std::string("internal error: ") + e.what(), kInternalErrorExit};
+}
+
+}  // namespace zp
+
 namespace zp::detail {
 
 void check_failed(const char* file, int line, const std::string& what) {

@@ -7,10 +7,13 @@
 //   StateError   - an API used out of order (e.g. an illegal move applied).
 // Invariants use ZP_CHECK*, which are never compiled out and print both values:
 //   ZP_CHECK_EQ(node.visits, 0) -> "check failed at search.cpp:42: node.visits == 0 (3 vs 0)".
-// A failed check throws zp::CheckError; a process that hits one dies loudly and the
-// supervisor restarts it.
+// A failed check is a bug in Zeroplay, not a user error: it throws zp::CheckError, which is
+// deliberately not a zp::Error, so that no `catch (const Error&)` meant for bad input swallows
+// it. main() reports it as "internal error" with the file and line and exits with
+// kInternalErrorExit; the supervisor restarts a role that hits one.
 #pragma once
 
+#include <exception>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -37,10 +40,25 @@ class StateError : public Error {
  public:
   using Error::Error;
 };
-class CheckError : public Error {
+class CheckError : public std::logic_error {
  public:
-  using Error::Error;
+  using std::logic_error::logic_error;
 };
+
+// Exit codes of the zeroplay executable: 1 for a user error (zp::Error: bad config, input,
+// file), 70 (EX_SOFTWARE) for an internal error (a failed ZP_CHECK or any other exception).
+constexpr int kUserErrorExit = 1;
+constexpr int kInternalErrorExit = 70;
+
+// The one-line message and the exit code main() gives an exception that ended a command:
+//   zp::Error       -> "error: <what>", kUserErrorExit
+//   anything else   -> "internal error: <what>" (a failed check names file:line),
+//                      kInternalErrorExit
+struct ExitReport {
+  std::string line;
+  int code = 0;
+};
+ExitReport exit_report(const std::exception& e);
 
 namespace detail {
 [[noreturn]] void check_failed(const char* file, int line, const std::string& what);

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -47,11 +48,23 @@ void write_file_atomic(const std::string& path, std::string_view bytes) {
   }
 }
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw IoError("cannot open " + path + ": " + std::strerror(errno));
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) throw IoError("cannot read " + path);
+std::string read_file(const std::string& path, const char* what) {
+  auto fail = [&](const char* verb, int err) {
+    const std::string reason = std::strerror(err);
+    if (what) return IoError(std::string("cannot read ") + what + " '" + path + "': " + reason);
+    return IoError(std::string(verb) + " " + path + ": " + reason);
+  };
+  // stdio, not ifstream: a directory or an I/O error must be an IoError, and ifstream's
+  // iterators throw std::ios_base::failure for those.
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) throw fail("cannot open", errno);
+  std::string bytes;
+  char buf[1 << 16];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) bytes.append(buf, n);
+  const int read_errno = std::ferror(f) ? errno : 0;
+  std::fclose(f);
+  if (read_errno != 0) throw fail("cannot read", read_errno);
   return bytes;
 }
 

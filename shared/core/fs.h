@@ -11,6 +11,7 @@ namespace zp {
 // path at a time. Throws IoError naming the path and the reason.
 void write_file_atomic(const std::string& path, std::string_view bytes);
 // Reads a whole file. Throws IoError if it is missing or unreadable.
-std::string read_file(const std::string& path);
+// With `what` ("config file"), errors read "cannot read config file '<path>': <reason>".
+std::string read_file(const std::string& path, const char* what = nullptr);
 
 }  // namespace zp

@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-#include "shared/data/bytes.h"
+#include "shared/core/bytes.h"
 
 namespace zp::data {
 
@@ -51,7 +51,7 @@ void encode_record(const GameRecord& r, std::string* out) {
 
 size_t record_size(std::string_view bytes) {
   if (bytes.size() < kRecordHeaderBytes) return 0;
-  Reader rd(bytes, "record header");
+  ByteReader rd(bytes, "record header");
   const uint32_t magic = rd.get<uint32_t>();
   if (magic != kRecordMagic) throw FormatError("record has a bad magic number");
   const uint16_t version = rd.get<uint16_t>();
@@ -77,7 +77,7 @@ GameRecord decode_record(std::string_view bytes) {
   if (checksum64(bytes.data(), total - 8) != stored)
     throw FormatError("record checksum mismatch");
 
-  Reader rd(bytes.substr(kRecordHeaderBytes, total - kRecordHeaderBytes - 8), "record payload");
+  ByteReader rd(bytes.substr(kRecordHeaderBytes, total - kRecordHeaderBytes - 8), "record payload");
   GameRecord r;
   r.actor_id = rd.get<uint32_t>();
   r.sequence = rd.get<uint64_t>();

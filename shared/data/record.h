@@ -15,6 +15,7 @@
 // FormatError naming the first problem; nothing is trusted before the checksum passes.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -61,5 +62,8 @@ GameRecord decode_record(std::string_view bytes);
 // Replays the moves on `game` and checks legality, policy support and the final result.
 // Throws FormatError naming the problem.
 void validate_record(const GameRecord& r, const game::Game& game);
+
+// 64-bit checksum (xxHash64, seed 0) used by records and shards.
+uint64_t checksum64(const void* data, size_t n);
 
 }  // namespace zp::data

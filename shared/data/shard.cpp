@@ -8,7 +8,7 @@
 #include <fstream>
 
 #include "shared/core/fs.h"
-#include "shared/data/bytes.h"
+#include "shared/core/bytes.h"
 
 namespace zp::data {
 
@@ -49,7 +49,7 @@ std::vector<GameRecord> read_shard(const std::string& path, ShardInfo* info) {
   uint64_t stored;
   std::memcpy(&stored, bytes.data() + bytes.size() - 8, 8);
   std::string_view body(bytes.data(), bytes.size() - 8);
-  Reader rd(body, "shard header");
+  ByteReader rd(body, "shard header");
   if (rd.get<uint32_t>() != kShardMagic) fail("bad magic number (not a shard file)");
   if (checksum64(body.data(), body.size()) != stored) fail("checksum mismatch (corrupt)");
   const uint16_t version = rd.get<uint16_t>();

@@ -14,7 +14,7 @@
 
 #include "shared/core/clock.h"
 #include "shared/core/error.h"
-#include "shared/data/bytes.h"
+#include "shared/core/bytes.h"
 #include "shared/data/record.h"
 
 namespace zp::ipc {
@@ -29,18 +29,18 @@ constexpr int kReceiveHwm = 20000;
 
 std::string encode_ack(const Ack& a) {
   std::string out;
-  data::put<uint32_t>(&out, a.actor_id);  // first: it is the SUB topic
-  data::put<uint32_t>(&out, kAckMagic);
-  data::put<uint64_t>(&out, a.writer_incarnation);
-  data::put<uint64_t>(&out, a.durable_seq);
-  data::put<uint64_t>(&out, a.durable_from);
+  put<uint32_t>(&out, a.actor_id);  // first: it is the SUB topic
+  put<uint32_t>(&out, kAckMagic);
+  put<uint64_t>(&out, a.writer_incarnation);
+  put<uint64_t>(&out, a.durable_seq);
+  put<uint64_t>(&out, a.durable_from);
   return out;
 }
 
 // Returns false for anything that is not a well-formed ack.
 bool decode_ack(const zmq::message_t& msg, Ack* a) {
   if (msg.size() != kAckBytes) return false;
-  data::Reader rd(std::string_view(static_cast<const char*>(msg.data()), msg.size()), "ack");
+  ByteReader rd(std::string_view(static_cast<const char*>(msg.data()), msg.size()), "ack");
   a->actor_id = rd.get<uint32_t>();
   if (rd.get<uint32_t>() != kAckMagic) return false;
   a->writer_incarnation = rd.get<uint64_t>();
@@ -51,7 +51,7 @@ bool decode_ack(const zmq::message_t& msg, Ack* a) {
 
 std::string topic_of(uint32_t actor_id) {
   std::string t;
-  data::put<uint32_t>(&t, actor_id);
+  put<uint32_t>(&t, actor_id);
   return t;
 }
 

@@ -81,7 +81,6 @@ class Stats {
   Stats(const Stats&) = delete;
   Stats& operator=(const Stats&) = delete;
 
-  SlotStats& slot(int i) { return block_->slots[i]; }
   int num_actors() const { return static_cast<int>(block_->num_actors); }
 
   // Relaxed helpers (see the header comment for why relaxed is enough).

@@ -11,7 +11,7 @@
 
 #include "shared/core/error.h"
 #include "shared/core/fs.h"
-#include "shared/model/byte_io.h"
+#include "shared/core/bytes.h"
 
 namespace zp::model {
 
@@ -65,20 +65,20 @@ std::string encode_checkpoint(const CheckpointMeta& m, std::string_view weights)
   put_str(&meta, m.game_params);
   for (int v : {m.obs.planes, m.obs.height, m.obs.width, m.num_actions, m.blocks, m.channels,
                 m.policy_channels, m.value_channels, m.value_hidden}) {
-    put_u32(&meta, static_cast<uint32_t>(v));
+    put<uint32_t>(&meta, static_cast<uint32_t>(v));
   }
-  put_u64(&meta, static_cast<uint64_t>(m.training_step));
-  put_u64(&meta, static_cast<uint64_t>(m.model_version));
+  put<uint64_t>(&meta, static_cast<uint64_t>(m.training_step));
+  put<uint64_t>(&meta, static_cast<uint64_t>(m.model_version));
 
   std::string out;
   out.reserve(kMinSize + meta.size() + weights.size());
   out.append(kMagic, 4);
-  put_u32(&out, kCheckpointFormatVersion);
-  put_u32(&out, static_cast<uint32_t>(meta.size()));
+  put<uint32_t>(&out, kCheckpointFormatVersion);
+  put<uint32_t>(&out, static_cast<uint32_t>(meta.size()));
   out += meta;
-  put_u64(&out, weights.size());
+  put<uint64_t>(&out, weights.size());
   out.append(weights.data(), weights.size());
-  put_u64(&out, XXH64(out.data(), out.size(), 0));
+  put<uint64_t>(&out, XXH64(out.data(), out.size(), 0));
   return out;
 }
 
@@ -94,20 +94,20 @@ DecodedCheckpoint decode_checkpoint(std::string_view bytes) {
     throw FormatError("not a checkpoint: bad magic (expected \"ZPCK\")");
   }
   ByteReader r(bytes, "checkpoint");
-  r.bytes(4, "magic");
-  const uint32_t version = r.u32("format version");
+  r.take(4, "magic");
+  const uint32_t version = r.get<uint32_t>("format version");
   if (version != kCheckpointFormatVersion) {
     throw FormatError("checkpoint format version " + std::to_string(version) +
                       " is not supported (this build reads version " +
                       std::to_string(kCheckpointFormatVersion) + ")");
   }
-  const uint32_t meta_len = r.u32("metadata length");
-  ByteReader meta(r.bytes(meta_len, "metadata"), "checkpoint metadata");
-  const uint64_t weights_len = r.u64("weights length");
+  const uint32_t meta_len = r.get<uint32_t>("metadata length");
+  ByteReader meta(r.take(meta_len, "metadata"), "checkpoint metadata");
+  const uint64_t weights_len = r.get<uint64_t>("weights length");
   DecodedCheckpoint d;
-  d.weights = r.bytes(weights_len, "weights");
+  d.weights = r.take(weights_len, "weights");
   const size_t checked = r.pos();
-  const uint64_t stored = r.u64("checksum");
+  const uint64_t stored = r.get<uint64_t>("checksum");
   if (r.remaining() != 0) {
     throw FormatError("checkpoint has " + std::to_string(r.remaining()) +
                       " unexpected trailing bytes");
@@ -119,17 +119,17 @@ DecodedCheckpoint decode_checkpoint(std::string_view bytes) {
   CheckpointMeta& m = d.meta;
   m.game = meta.str("game name");
   m.game_params = meta.str("game params");
-  m.obs.planes = meta.i32("obs planes");
-  m.obs.height = meta.i32("obs height");
-  m.obs.width = meta.i32("obs width");
-  m.num_actions = meta.i32("num_actions");
-  m.blocks = meta.i32("blocks");
-  m.channels = meta.i32("channels");
-  m.policy_channels = meta.i32("policy_channels");
-  m.value_channels = meta.i32("value_channels");
-  m.value_hidden = meta.i32("value_hidden");
-  m.training_step = meta.i64("training step");
-  m.model_version = meta.i64("model version");
+  m.obs.planes = meta.get<int32_t>("obs planes");
+  m.obs.height = meta.get<int32_t>("obs height");
+  m.obs.width = meta.get<int32_t>("obs width");
+  m.num_actions = meta.get<int32_t>("num_actions");
+  m.blocks = meta.get<int32_t>("blocks");
+  m.channels = meta.get<int32_t>("channels");
+  m.policy_channels = meta.get<int32_t>("policy_channels");
+  m.value_channels = meta.get<int32_t>("value_channels");
+  m.value_hidden = meta.get<int32_t>("value_hidden");
+  m.training_step = meta.get<int64_t>("training step");
+  m.model_version = meta.get<int64_t>("model version");
   return d;
 }
 

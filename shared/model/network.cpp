@@ -7,6 +7,8 @@
 #include <sstream>
 
 #include "shared/core/error.h"
+#include "shared/model/checkpoint.h"
+#include "shared/model/network_backend.h"
 
 namespace zp::model {
 
@@ -72,6 +74,17 @@ std::pair<torch::Tensor, torch::Tensor> PolicyValueNetImpl::forward(const torch:
 
 PolicyValueNet make_network(const game::Game& game, const config::ModelConfig& config) {
   return PolicyValueNet(game.observation_shape(), game.num_actions(), config);
+}
+
+NetworkAttributes network_attributes(const game::Game& game, const config::ModelConfig& config) {
+  torch::NoGradGuard no_grad;
+  const PolicyValueNet net = make_network(game, config);
+  NetworkAttributes a;
+  for (const torch::Tensor& p : net->parameters()) a.parameters += p.numel();
+  const std::string framed =
+      encode_checkpoint(make_checkpoint_meta(game, config, 0, 0), serialize_weights(net));
+  a.checkpoint_bytes = framed.size();
+  return a;
 }
 
 std::string serialize_weights(const PolicyValueNet& net) {

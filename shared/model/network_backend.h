@@ -17,6 +17,7 @@
 // Not thread-safe: one evaluator per thread. compute() and load_weights() block until done.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -47,6 +48,15 @@ class NetworkBackend : public nn::Backend {
 // `seed` (torch's global generator is reseeded); otherwise the weights of that checkpoint.
 // Throws ConfigError (bad device/precision), IoError (missing file), FormatError (bad or
 // incompatible checkpoint).
+// What the network reports about itself for a config (after lc0's Backend::GetAttributes()),
+// measured on the real module: shared/model/network.cpp builds it next to make_network, so a
+// change to the network's layers can never disagree with the sizes others plan for.
+struct NetworkAttributes {
+  int64_t parameters = 0;       // trainable parameters
+  size_t checkpoint_bytes = 0;  // encode_checkpoint's output for this game and shape
+};
+NetworkAttributes network_attributes(const game::Game& game, const config::ModelConfig& config);
+
 std::unique_ptr<NetworkBackend> make_torch_backend(const game::Game& game,
                                                        const config::ModelConfig& config,
                                                        int max_batch,

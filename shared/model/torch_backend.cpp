@@ -32,7 +32,7 @@ class TorchBackend final : public NetworkBackend {
         num_actions_(game.num_actions()),
         max_batch_(max_batch) {
     ZP_CHECK_GT(max_batch, 0);
-    if (config.threads < 1) throw ConfigError("model.threads must be >= 1");
+    ZP_CHECK_GE(config.threads, 1);  // the config schema validated it
     at::set_num_threads(config.threads);
     set_precision(config.precision);
 
@@ -128,9 +128,7 @@ class TorchBackend final : public NetworkBackend {
 
  private:
   void set_precision(const std::string& p) {
-    if (p != "fp32" && p != "fp16" && p != "bf16") {
-      throw ConfigError("model.precision: '" + p + "' is not one of fp32, fp16, bf16");
-    }
+    ZP_CHECK(p == "fp32" || p == "fp16" || p == "bf16");  // the config schema validated it
     if (!cuda_ && p != "fp32") {
       log_warn("model.precision " + p + " applies to CUDA only; running fp32 on " + device_string_);
     }

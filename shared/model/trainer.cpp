@@ -15,7 +15,7 @@
 #include <sstream>
 
 #include "shared/core/error.h"
-#include "shared/model/byte_io.h"
+#include "shared/core/bytes.h"
 #include "shared/model/checkpoint.h"
 #include "shared/model/device.h"
 #include "shared/model/network.h"
@@ -38,14 +38,11 @@ struct Trainer::Impl {
         device(to_torch_device(device_string)),
         obs_shape(g.observation_shape()),
         num_actions(g.num_actions()) {
-    if (l.threads < 1) throw ConfigError("learner.threads must be >= 1");
-    if (l.lr_schedule != "constant" && l.lr_schedule != "cosine") {
-      throw ConfigError("learner.lr_schedule: '" + l.lr_schedule +
-                        "' is not one of constant, cosine");
-    }
-    if (l.lr_schedule == "cosine" && total_steps <= 0) {
-      throw ConfigError("learner.lr_schedule: cosine needs a step limit (train.max_steps > 0)");
-    }
+    // The config schema and its cross-checks validated these; here they are invariants.
+    ZP_CHECK_GE(l.threads, 1);
+    ZP_CHECK(l.lr_schedule == "constant" || l.lr_schedule == "cosine");
+    ZP_CHECK(l.lr_schedule != "cosine" || total_steps > 0);
+    ZP_CHECK(l.optimizer == "sgd" || l.optimizer == "adam");
     at::set_num_threads(l.threads);
     torch::manual_seed(seed);
     net = make_network(g, m);
@@ -57,11 +54,9 @@ struct Trainer::Impl {
                                                                      .momentum(l.momentum)
                                                                      .nesterov(l.momentum > 0.0)
                                                                      .weight_decay(l.weight_decay));
-    } else if (l.optimizer == "adam") {
+    } else {
       optimizer = std::make_unique<torch::optim::Adam>(
           net->parameters(), torch::optim::AdamOptions(l.lr).weight_decay(l.weight_decay));
-    } else {
-      throw ConfigError("learner.optimizer: '" + l.optimizer + "' is not one of sgd, adam");
     }
   }
 
@@ -167,14 +162,14 @@ void Trainer::save_training_state(const std::string& path) const {
 
   std::string out;
   out.append(kStateMagic, 4);
-  put_u32(&out, kStateVersion);
+  put<uint32_t>(&out, kStateVersion);
   put_str(&out, s.learner.optimizer);
-  put_u64(&out, static_cast<uint64_t>(s.step));
-  put_u64(&out, weights.size());
+  put<uint64_t>(&out, static_cast<uint64_t>(s.step));
+  put<uint64_t>(&out, weights.size());
   out += weights;
-  put_u64(&out, opt.size());
+  put<uint64_t>(&out, opt.size());
   out += opt;
-  put_u64(&out, XXH64(out.data(), out.size(), 0));
+  put<uint64_t>(&out, XXH64(out.data(), out.size(), 0));
   write_file_atomic(path, out);
 }
 
@@ -184,19 +179,19 @@ void Trainer::load_training_state(const std::string& path) {
   auto fail = [&path](const std::string& what) { throw FormatError(path + ": " + what); };
   try {
     ByteReader r(bytes, "training state");
-    if (r.bytes(4, "magic") != std::string_view(kStateMagic, 4)) {
+    if (r.take(4, "magic") != std::string_view(kStateMagic, 4)) {
       fail("not a training state: bad magic (expected \"ZPTS\")");
     }
-    const uint32_t version = r.u32("format version");
+    const uint32_t version = r.get<uint32_t>("format version");
     if (version != kStateVersion) {
       fail("training state format version " + std::to_string(version) + " is not supported");
     }
     const std::string optimizer = r.str("optimizer");
-    const int64_t step = r.i64("step");
-    const std::string_view weights = r.bytes(r.u64("weights length"), "weights");
-    const std::string_view opt = r.bytes(r.u64("optimizer length"), "optimizer state");
+    const int64_t step = r.get<int64_t>("step");
+    const std::string_view weights = r.take(r.get<uint64_t>("weights length"), "weights");
+    const std::string_view opt = r.take(r.get<uint64_t>("optimizer length"), "optimizer state");
     const size_t checked = r.pos();
-    const uint64_t stored = r.u64("checksum");
+    const uint64_t stored = r.get<uint64_t>("checksum");
     if (r.remaining() != 0) fail("training state has unexpected trailing bytes");
     if (stored != XXH64(bytes.data(), checked, 0)) {
       fail("training state checksum mismatch (corrupted bytes)");

@@ -1,5 +1,6 @@
 #include "shared/run/names.h"
 
+#include <optional>
 #include <dirent.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -13,6 +14,7 @@
 #include <set>
 
 #include "shared/core/error.h"
+#include "shared/core/parse.h"
 #include "shared/ipc/model_store.h"
 #include "shared/ipc/stats.h"
 
@@ -73,10 +75,7 @@ RunNames RunNames::make(const std::string& run_id, const std::string& run_dir,
   if (colon == std::string::npos || colon <= scheme.size()) throw ConfigError(bad);
   const std::string host = writer_endpoint.substr(scheme.size(), colon - scheme.size());
   const std::string port_text = writer_endpoint.substr(colon + 1);
-  if (port_text.empty() || port_text.size() > 5 ||
-      port_text.find_first_not_of("0123456789") != std::string::npos)
-    throw ConfigError(bad);
-  const int port = std::stoi(port_text);
+  const uint64_t port = parse_uint(port_text).value_or(0);
   if (port < 1 || port > 65534) throw ConfigError(bad);
   n.records = scheme + host + ":" + std::to_string(port);
   n.acks = scheme + host + ":" + std::to_string(port + 1);

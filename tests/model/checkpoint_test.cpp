@@ -183,3 +183,33 @@ TEST_CASE("checkpoint: missing file is an IoError, a bad file a FormatError", "[
 
 }  // namespace
 }  // namespace zp::model
+
+namespace zp::model {
+namespace {
+
+TEST_CASE("network attributes: the reported checkpoint size is what the trainer publishes",
+          "[unit][model]") {
+  // The supervisor sizes the shm model store from network_attributes(); a published
+  // checkpoint larger than that would fail at run time.
+  struct Case {
+    const char* game;
+    int board;
+    int blocks, channels;
+  };
+  for (const Case& c : {Case{"tictactoe", 0, 1, 8}, Case{"connect4", 0, 2, 16},
+                        Case{"gomoku", 9, 1, 12}}) {
+    auto game = game::make_game(c.game, {c.board});
+    config::ModelConfig m = tiny_model();
+    m.blocks = c.blocks;
+    m.channels = c.channels;
+    const NetworkAttributes a = network_attributes(*game, m);
+    Trainer trainer(*game, m, cpu_learner(), 0, 3);
+    const std::string bytes = trainer.checkpoint_bytes(12345);
+    INFO(c.game << " " << c.blocks << "x" << c.channels);
+    CHECK(a.checkpoint_bytes == bytes.size());
+    CHECK(a.parameters > static_cast<int64_t>(c.channels) * c.channels * 9 * 2 * c.blocks);
+  }
+}
+
+}  // namespace
+}  // namespace zp::model

@@ -144,13 +144,17 @@ TEST_CASE("torch backend: load_weights hot-swaps in place", "[unit][model]") {
   CHECK(max_abs_diff(outputs(b, 8), want) <= 1e-6f);
 }
 
-TEST_CASE("torch backend: bad device or precision is a ConfigError", "[unit][model]") {
+TEST_CASE("torch backend: a bad device is a ConfigError; a bad precision never gets past the config",
+          "[unit][model]") {
   auto game = game::make_game("tictactoe");
   config::ModelConfig cfg = tiny_model("tpu");
   CHECK_THROWS_AS(make_torch_backend(*game, cfg, 4), ConfigError);
   cfg = tiny_model();
   cfg.precision = "fp8";
-  CHECK_THROWS_AS(make_torch_backend(*game, cfg, 4), ConfigError);
+  // The schema rejects it for the user; reaching the backend would be a bug.
+  CHECK_THROWS_AS(config::load_config_string("model:\n  precision: fp8\n", "t.yaml", {}),
+                  ConfigError);
+  CHECK_THROWS_AS(make_torch_backend(*game, cfg, 4), CheckError);
   if (!cuda_available()) {
     CHECK_THROWS_AS(make_torch_backend(*game, tiny_model("cuda:0"), 4), ConfigError);
     CHECK(resolve_device("auto") == "cpu");
