@@ -15,6 +15,7 @@
 #include "shared/config/schema.h"
 #include "shared/core/error.h"
 #include "shared/core/fs.h"
+#include "shared/game/registry.h"
 
 namespace zp::config {
 namespace {
@@ -199,13 +200,10 @@ class Loader {
   // Constraints between keys, checked once everything is applied.
   void cross_check() {
     const Config& c = config_;
-    if (c.game.name != "gomoku" && c.game.board_size != 0) {
-      fail_key("game.board_size", "only gomoku has a board size option; must be 0 for " +
-                                      c.game.name + ", got " + std::to_string(c.game.board_size));
-    }
-    if (c.game.board_size != 0 && c.game.board_size < 5) {
-      fail_key("game.board_size", "must be 0 (the game's default) or between 5 and 19, got " +
-                                      std::to_string(c.game.board_size));
+    try {
+      game::validate_game_params(c.game.name, {c.game.board_size});
+    } catch (const ConfigError& e) {
+      fail_key("game.board_size", e.what());
     }
     require_order("search.leaves_per_round", c.search.leaves_per_round, "search.simulations",
                   c.search.simulations);

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "shared/core/error.h"
+#include "shared/game/registry.h"
 
 namespace zp::config::detail {
 namespace {
@@ -75,14 +76,15 @@ KeySpec key(const char* section, const char* name, Ref (*bind)(Config&), Limits 
 // clang-format on
 
 std::vector<KeySpec> build_keys() {
+  game::register_all_games();  // the game names come from the registry
   return {
       // --- game ---------------------------------------------------------------------------
-      key(ZP_KEY(game, name), one_of({"tictactoe", "connect4", "gomoku"}),
+      key(ZP_KEY(game, name), one_of(game::registered_games()),
           "The game to learn. It fixes the board, the action space and the network's input and "
           "output shapes."),
-      key(ZP_KEY(game, board_size), range(0, 19),
-          "Board side length, gomoku only: 0 means the game's default (15), else 5 to 19. Must "
-          "be 0 for the other games."),
+      key(ZP_KEY(game, board_size), range(0, 1000),
+          "Board side length, for games that declare one (gomoku: 5 to 19): 0 means the "
+          "game's default (gomoku: 15). Must be 0 for the other games."),
 
       // --- search -------------------------------------------------------------------------
       key(ZP_KEY(search, simulations), range(1, 1000000),

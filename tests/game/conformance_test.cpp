@@ -12,6 +12,7 @@
 #include "shared/core/error.h"
 #include "shared/core/rng.h"
 #include "shared/game/game.h"
+#include "shared/game/games/gomoku/gomoku.h"
 #include "shared/game/registry.h"
 
 namespace zp::game {
@@ -206,3 +207,37 @@ TEST_CASE("registry rejects unknown games and is idempotent", "[unit][game]") {
 }
 
 }  // namespace zp::game
+
+TEST_CASE("games own their parameters: one validation over every game's spec", "[unit][game]") {
+  zp::game::register_all_games();
+  using zp::game::validate_game_params;
+  // Games without a board size accept only 0.
+  for (const char* name : {"tictactoe", "connect4"}) {
+    CHECK_NOTHROW(validate_game_params(name, {0}));
+    CHECK_THROWS_WITH(validate_game_params(name, {9}),
+                      "only gomoku has a board size option; must be 0 for " + std::string(name) +
+                          ", got 9");
+  }
+  // Gomoku declares 5..19, 0 meaning its default.
+  CHECK_NOTHROW(validate_game_params("gomoku", {0}));
+  CHECK_NOTHROW(validate_game_params("gomoku", {5}));
+  CHECK_NOTHROW(validate_game_params("gomoku", {19}));
+  CHECK_THROWS_WITH(validate_game_params("gomoku", {4}),
+                    "must be 0 (the game's default) or between 5 and 19, got 4");
+  CHECK_THROWS_WITH(validate_game_params("gomoku", {20}),
+                    "must be 0 (the game's default) or between 5 and 19, got 20");
+  CHECK_THROWS_AS(validate_game_params("chess", {0}), zp::ConfigError);
+  // A newly registered game with a spec is validated by the same function.
+  zp::game::GameParamSpec spec;
+  spec.has_board_size = true;
+  spec.default_board_size = 9;
+  spec.min_board_size = 7;
+  spec.max_board_size = 11;
+  zp::game::register_game("gomoku-test-variant", zp::game::make_gomoku_game, spec);
+  CHECK_NOTHROW(validate_game_params("gomoku-test-variant", {11}));
+  CHECK_THROWS_WITH(validate_game_params("gomoku-test-variant", {13}),
+                    "must be 0 (the game's default) or between 7 and 11, got 13");
+  CHECK_THROWS_WITH(validate_game_params("connect4", {9}),
+                    "only gomoku and gomoku-test-variant has a board size option; must be 0 for "
+                    "connect4, got 9");
+}

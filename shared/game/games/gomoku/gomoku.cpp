@@ -153,6 +153,15 @@ bool GomokuState::equals(const State& other) const {
   return moves_ == o.moves_ && winner_ == o.winner_ && board_ == o.board_;
 }
 
+GameParamSpec gomoku_param_spec() {
+  GameParamSpec spec;
+  spec.has_board_size = true;
+  spec.default_board_size = GomokuGame::kDefaultSize;
+  spec.min_board_size = GomokuGame::kMinSize;
+  spec.max_board_size = GomokuGame::kMaxSize;
+  return spec;
+}
+
 std::shared_ptr<const Game> make_gomoku_game(const GameParams& params) {
   return std::make_shared<GomokuGame>(params.board_size == 0 ? GomokuGame::kDefaultSize
                                                              : params.board_size);

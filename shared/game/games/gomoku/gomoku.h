@@ -98,5 +98,7 @@ class GomokuState : public State {
 
 // Registry factory: board_size 0 -> 15; throws ConfigError outside 5..19.
 std::shared_ptr<const Game> make_gomoku_game(const GameParams& params);
+// Gomoku's parameters: board_size kMinSize..kMaxSize, 0 meaning kDefaultSize.
+GameParamSpec gomoku_param_spec();
 
 }  // namespace zp::game
