@@ -14,6 +14,7 @@
 int main(int argc, char** argv) {
   zp::game::register_all_games();
   std::vector<char*> args(argv, argv + argc);
+#ifndef ZP_TESTS_WITHOUT_TORCH
   if (args.size() > 1 && std::strcmp(args[1], "--gpu-gate") == 0) {
     if (!zp::test::cuda_device_available()) {
       std::printf("SKIPPED: no CUDA device on this machine; [gpu] tests need one\n");
@@ -21,5 +22,6 @@ int main(int argc, char** argv) {
     }
     args.erase(args.begin() + 1);
   }
+#endif
   return Catch::Session().run(static_cast<int>(args.size()), args.data());
 }

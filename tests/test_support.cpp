@@ -10,8 +10,6 @@
 #include <fstream>
 #include <stdexcept>
 
-#include "shared/model/device.h"
-
 namespace zp::test {
 
 std::string source_dir() { return ZP_SOURCE_DIR; }
@@ -22,6 +20,20 @@ std::string shared_data_dir() {
   std::string dir = env ? env : source_dir() + "/../shared/data";
   struct stat st;
   return stat(dir.c_str(), &st) == 0 ? dir : "";
+}
+
+std::string require_shared_data() {
+  const std::string dir = shared_data_dir();
+  if (!dir.empty()) return dir;
+  const std::string why = "../shared/data not found beside the checkout (set ZP_SHARED_DATA)";
+  if (std::getenv("ZP_CTEST") != nullptr) {
+    // ctest runs one test case per process and reads this code as Skipped.
+    std::printf("SKIPPED: %s\n", why.c_str());
+    std::fflush(stdout);
+    std::_Exit(kSkipExitCode);
+  }
+  std::fprintf(stderr, "warning: %s; this test does nothing\n", why.c_str());
+  return "";
 }
 
 std::string read_text(const std::string& path) {
@@ -57,11 +69,6 @@ TempDir::~TempDir() {
 
 }  // namespace zp::test
 
-namespace zp::test {
-// Asks torch (through the model library), not nvidia-smi: a device counts only if torch can
-// really use it (driver, runtime and the wheel's CUDA version all agree).
-bool cuda_device_available() { return model::cuda_available(); }
-}  // namespace zp::test
 
 #include <csignal>
 #include <chrono>

@@ -11,8 +11,14 @@ namespace zp::test {
 // The project's source root and the built zeroplay binary.
 std::string source_dir();
 std::string zeroplay_binary();
-// ../shared/data beside the checkout; empty when absent (tests then skip with a message).
+// ../shared/data beside the checkout (or $ZP_SHARED_DATA); empty when absent.
 std::string shared_data_dir();
+// ctest's skip code (SKIP_RETURN_CODE in tests/CMakeLists.txt).
+constexpr int kSkipExitCode = 77;
+// For tests that need ../shared/data: its path when present. When absent, under ctest
+// (ZP_CTEST set) the process exits with kSkipExitCode, which ctest reports as Skipped;
+// run by hand, it warns and returns "" (the test then returns early).
+std::string require_shared_data();
 
 struct CommandResult {
   int exit_code = -1;

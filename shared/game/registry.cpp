@@ -20,6 +20,7 @@ struct Entry {
 struct Registry {
   std::mutex mu;
   std::map<std::string, Entry> games;
+  std::vector<std::string> order;  // registration order, for listings
 };
 
 // The registered entry for `name`; throws ConfigError listing the known games. Lock held.
@@ -27,7 +28,7 @@ const Entry& find_locked(Registry& r, const std::string& name) {
   auto it = r.games.find(name);
   if (it != r.games.end()) return it->second;
   std::string known;
-  for (const auto& [n, e] : r.games) known += (known.empty() ? "" : ", ") + n;
+  for (const std::string& n : r.order) known += (known.empty() ? "" : ", ") + n;
   if (known.empty()) known = "none (was register_all_games() called?)";
   throw ConfigError("unknown game '" + name + "'; known games: " + known);
 }
@@ -35,8 +36,8 @@ const Entry& find_locked(Registry& r, const std::string& name) {
 // "gomoku" or "gomoku and hex": the games that declare a board size.
 std::string games_with_board_size(const Registry& r) {
   std::vector<std::string> names;
-  for (const auto& [n, e] : r.games)
-    if (e.spec.has_board_size) names.push_back(n);
+  for (const std::string& n : r.order)
+    if (r.games.at(n).spec.has_board_size) names.push_back(n);
   std::string out;
   for (size_t i = 0; i < names.size(); ++i)
     out += (i == 0 ? "" : i + 1 == names.size() ? " and " : ", ") + names[i];
@@ -65,6 +66,7 @@ void register_game(const std::string& name, GameFactory factory, GameParamSpec s
   ZP_CHECK(factory != nullptr);
   Registry& r = registry();
   std::lock_guard<std::mutex> lock(r.mu);
+  if (!r.games.count(name)) r.order.push_back(name);
   r.games[name] = Entry{std::move(factory), spec};
 }
 
@@ -97,9 +99,7 @@ std::shared_ptr<const Game> make_game(const std::string& name, const GameParams&
 std::vector<std::string> registered_games() {
   Registry& r = registry();
   std::lock_guard<std::mutex> lock(r.mu);
-  std::vector<std::string> names;
-  for (const auto& [n, e] : r.games) names.push_back(n);
-  return names;  // sorted, since std::map is
+  return r.order;
 }
 
 }  // namespace zp::game

@@ -39,6 +39,7 @@ void register_game(const std::string& name, GameFactory factory, GameParamSpec s
 void validate_game_params(const std::string& name, const GameParams& params);
 // Throws ConfigError naming the game and listing the registered ones if unknown.
 std::shared_ptr<const Game> make_game(const std::string& name, const GameParams& params = {});
+// The registered names, in registration order (tictactoe, connect4, gomoku).
 std::vector<std::string> registered_games();
 
 }  // namespace zp::game

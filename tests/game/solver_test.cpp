@@ -85,11 +85,8 @@ TEST_CASE("connect4 solver: small positions and conventions", "[unit][game]") {
 }
 
 TEST_CASE("connect4 solver reproduces labelled positions", "[unit][game]") {
-  const std::string data = test::shared_data_dir();
-  if (data.empty()) {
-    WARN("shared/data not found beside the checkout (set ZP_SHARED_DATA); skipping");
-    return;
-  }
+  const std::string data = test::require_shared_data();
+  if (data.empty()) return;
   Connect4Solver solver;
   SECTION("shared positions.txt, the positions with 14 or more moves") {
     // (Fewer moves take up to seconds each: the whole file runs in the [integration] test.)
@@ -142,20 +139,14 @@ void check_binary_reproduces(const std::string& path, int expected_lines, int th
 // All 1,800 shared positions through the binary. About 5 minutes of CPU (see
 // data/connect4/README.md), split over 2 threads.
 TEST_CASE("zeroplay solve reproduces shared positions.txt", "[integration][solver]") {
-  const std::string data = test::shared_data_dir();
-  if (data.empty()) {
-    WARN("shared/data not found beside the checkout (set ZP_SHARED_DATA); skipping");
-    return;
-  }
+  const std::string data = test::require_shared_data();
+  if (data.empty()) return;
   check_binary_reproduces(data + "/connect4/positions.txt", 1800, 2);
 }
 
 TEST_CASE("zeroplay solve reproduces Pons' Middle-Medium set", "[integration][solver]") {
-  const std::string data = test::shared_data_dir();
-  if (data.empty()) {
-    WARN("shared/data not found beside the checkout (set ZP_SHARED_DATA); skipping");
-    return;
-  }
+  const std::string data = test::require_shared_data();
+  if (data.empty()) return;
   check_binary_reproduces(data + "/connect4/pons/Test_L2_R2.txt", 1000, 1);
 }
 

@@ -1,6 +1,9 @@
 // Batching must not change the answers: the batched tree search (many trees, one network
 // call per round) reaches the same root statistics as a plain recursive reference MCTS that
-// evaluates one position at a time with the same network and the same PUCT rules.
+// evaluates one position at a time with the same network and the same PUCT rules. The
+// "network" is a scripted backend that hashes each observation into priors and a value: as
+// position-dependent as a real net, deterministic, and torch-free (the real net's own
+// batching invariance is checked in tests/model/evaluator_test.cpp).
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -9,9 +12,8 @@
 #include <memory>
 #include <vector>
 
-#include "shared/config/config.h"
 #include "shared/game/registry.h"
-#include "shared/model/network_backend.h"
+#include "shared/nn/scripted.h"
 #include "shared/search/tree.h"
 
 using zp::game::Action;
@@ -118,19 +120,34 @@ class ReferenceSearch {
   zp::search::SearchParams p_;
 };
 
+// Priors in [0.1, 1.1) per move and a value in [-1, 1], from an FNV-1a hash of the planes.
+zp::nn::ScriptFn hashed_network(int obs_size, int num_actions) {
+  return [obs_size, num_actions](const float* obs, const uint8_t*, float* policy, float* value) {
+    uint64_t h = 1469598103934665603ULL;
+    for (int i = 0; i < obs_size; ++i) {
+      uint32_t bits;
+      std::memcpy(&bits, &obs[i], sizeof bits);
+      h = (h ^ bits) * 1099511628211ULL;
+    }
+    auto mix = [](uint64_t x) {
+      x ^= x >> 33;
+      x *= 0xff51afd7ed558ccdULL;
+      return x ^ (x >> 33);
+    };
+    for (int a = 0; a < num_actions; ++a) policy[a] = 0.1f + (mix(h + a + 1) % 1000) / 1000.0f;
+    *value = (mix(h) % 2001) / 1000.0f - 1.0f;
+  };
+}
+
 }  // namespace
 
 TEST_CASE("batched search matches a one-position-at-a-time reference", "[unit][search]") {
   auto g = zp::game::make_game("connect4");
-  zp::config::ModelConfig mc;
-  mc.blocks = 1;
-  mc.channels = 16;
-  mc.value_hidden = 16;
-  mc.device = "cpu";
   const char* openings[] = {"", "4", "44", "4453", "3344", "1234567", "444333"};
   const int n = sizeof(openings) / sizeof(openings[0]);
-  auto batched = zp::model::make_torch_backend(*g, mc, n, "", 7);
-  auto single = zp::model::make_torch_backend(*g, mc, 1, "", 7);
+  const auto net = hashed_network(g->observation_shape().size(), g->num_actions());
+  auto batched = std::make_unique<zp::nn::ScriptedBackend>(*g, n, net);
+  auto single = std::make_unique<zp::nn::ScriptedBackend>(*g, 1, net);
   zp::search::SearchParams p;
   p.simulations = 300;
   p.dirichlet_fraction = 0.0f;

@@ -1,0 +1,127 @@
+// The batch-of-games loop on its own (no actor, no network): game limits, what a record holds,
+// the visit policy recorded at each position, and sequence numbers.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+#include <vector>
+
+#include "shared/config/config.h"
+#include "shared/data/record.h"
+#include "shared/game/registry.h"
+#include "shared/nn/backend.h"
+#include "shared/nn/scripted.h"
+#include "shared/selfplay/selfplay.h"
+
+namespace zp::selfplay {
+namespace {
+
+config::Config tictactoe_config(int games, int simulations) {
+  return config::load_config_string("game:\n  name: tictactoe\n"
+                                    "search:\n  simulations: " + std::to_string(simulations) +
+                                        "\n  leaves_per_round: 2\n"
+                                        "actors:\n  games_per_actor: " + std::to_string(games) +
+                                        "\n",
+                                    "selfplay_test.yaml");
+}
+
+// Plays until the loop says it is done (bounded, so a bug cannot hang the test).
+std::vector<data::GameRecord> play_all(SelfPlayLoop& loop) {
+  std::vector<data::GameRecord> records;
+  for (int i = 0; i < 100000 && !loop.all_done(); ++i) loop.round(&records);
+  REQUIRE(loop.all_done());
+  return records;
+}
+
+TEST_CASE("selfplay: the game limit is exact, with more games at once than the limit needs",
+          "[unit][selfplay]") {
+  auto game = game::make_game("tictactoe");
+  const config::Config cfg = tictactoe_config(4, 16);
+  auto backend = nn::make_uniform_backend(*game, SelfPlayLoop::batch_capacity(cfg));
+  SelfPlayLoop loop(*game, cfg, *backend, 3, 42);
+  loop.set_game_limit(6);
+  const auto records = play_all(loop);
+  CHECK(records.size() == 6);
+  CHECK(loop.stats().games == 6);
+  CHECK(loop.live_games() == 0);
+  uint64_t positions = 0;
+  for (const auto& r : records) positions += r.num_positions();
+  CHECK(loop.stats().positions == positions);
+  // Done means done: more rounds start nothing.
+  std::vector<data::GameRecord> more;
+  loop.round(&more);
+  CHECK(more.empty());
+}
+
+TEST_CASE("selfplay: records replay, name the actor, game and model, and number in sequence",
+          "[unit][selfplay]") {
+  auto game = game::make_game("tictactoe");
+  const config::Config cfg = tictactoe_config(3, 16);
+  auto backend = nn::make_uniform_backend(*game, SelfPlayLoop::batch_capacity(cfg));
+  SelfPlayLoop loop(*game, cfg, *backend, 7, 1);
+  loop.set_game_limit(9);
+  loop.set_next_sequence(1000);
+  loop.set_model_version(5);
+  const auto records = play_all(loop);
+  REQUIRE(records.size() == 9);
+  std::set<uint64_t> sequences;
+  for (const auto& r : records) {
+    CHECK(r.actor_id == 7);
+    CHECK(r.model_version == 5);
+    CHECK(r.game_name == "tictactoe");
+    CHECK(r.num_actions == game->num_actions());
+    CHECK_NOTHROW(data::validate_record(r, *game));  // legal moves, result matches the game
+    sequences.insert(r.sequence);
+  }
+  // One sequence number per started game, consecutive from the first one set.
+  CHECK(sequences.size() == 9);
+  CHECK(*sequences.begin() == 1000);
+  CHECK(*sequences.rbegin() == 1008);
+}
+
+TEST_CASE("selfplay: each position records the root's visit distribution", "[unit][selfplay]") {
+  auto game = game::make_game("connect4");
+  // All prior mass on column 3 (action 3) when legal: the search visits it most.
+  config::Config cfg = config::load_config_string(
+      "game:\n  name: connect4\nsearch:\n  simulations: 64\n  leaves_per_round: 1\n"
+      "  temperature_moves: 0\n  dirichlet_fraction: 0\nactors:\n  games_per_actor: 2\n",
+      "selfplay_test.yaml");
+  nn::ScriptedBackend backend(*game, SelfPlayLoop::batch_capacity(cfg),
+                              [](const float*, const uint8_t*, float* policy, float* value) {
+                                policy[3] = 1.0f;
+                                *value = 0.0f;
+                              });
+  SelfPlayLoop loop(*game, cfg, backend, 0, 9);
+  loop.set_game_limit(2);
+  const auto records = play_all(loop);
+  REQUIRE(records.size() == 2);
+  for (const auto& r : records) {
+    auto state = game->new_initial_state();
+    std::vector<game::Action> legal;
+    for (size_t i = 0; i < r.num_positions(); ++i) {
+      INFO("position " << i);
+      state->legal_actions(&legal);
+      double sum = 0.0, best = -1.0, played = 0.0;
+      for (uint32_t k = r.policy_offsets[i]; k < r.policy_offsets[i + 1]; ++k) {
+        const data::PolicyEntry& e = r.policy[k];
+        CHECK(std::find(legal.begin(), legal.end(), e.action) != legal.end());
+        CHECK(e.prob > 0.0f);
+        sum += e.prob;
+        best = std::max(best, static_cast<double>(e.prob));
+        if (e.action == r.moves[i]) played = e.prob;
+      }
+      CHECK(sum == Approx(1.0).margin(1e-4));
+      // Temperature 0 from the first move: the played move is a most visited one.
+      CHECK(played == best);
+      // On the empty board the prior's favourite gets most of the visits.
+      if (i == 0) CHECK(r.moves[0] == 3);
+      if (i == 0) CHECK(best > 0.5);
+      state->apply(r.moves[i]);
+    }
+    CHECK(state->is_terminal());
+  }
+}
+
+}  // namespace
+}  // namespace zp::selfplay
