@@ -59,6 +59,12 @@ std::vector<GameRecord> read_shard(const std::string& path, ShardInfo* info) {
   si.num_records = rd.get<uint32_t>();
   si.num_positions = rd.get<uint64_t>();
   si.game_name = std::string(rd.take(rd.get<uint8_t>()));
+  // Every record takes at least a header and a checksum: check the claimed count against the
+  // bytes present before allocating for it (a crafted header must not ask for terabytes).
+  const size_t min_record = kRecordHeaderBytes + 8;
+  if (si.num_records > rd.remaining() / min_record)
+    fail("header claims " + std::to_string(si.num_records) + " records, but only " +
+         std::to_string(rd.remaining()) + " bytes follow");
   std::vector<GameRecord> records;
   records.reserve(si.num_records);
   uint64_t positions = 0;

@@ -3,6 +3,7 @@
 #include <fstream>
 
 #include "shared/core/fs.h"
+#include "shared/core/bytes.h"
 #include "shared/core/error.h"
 #include "shared/data/shard.h"
 #include "shared/game/registry.h"
@@ -108,4 +109,25 @@ TEST_CASE("shards round-trip and corruption is detected", "[unit][data]") {
   SECTION("missing") {
     CHECK_THROWS_AS(zp::data::read_shard(dir.path() + "/none.shard"), zp::IoError);
   }
+}
+
+TEST_CASE("a shard header claiming billions of records is a FormatError, not an allocation",
+          "[unit][data]") {
+  // 4G records claimed by a 40-byte file with a correct checksum: reading it must neither
+  // reserve for them (bad_alloc would escape and crash-loop the learner) nor accept it.
+  std::string body;
+  zp::put<uint32_t>(&body, zp::data::kShardMagic);
+  zp::put<uint16_t>(&body, zp::data::kShardVersion);
+  zp::put<uint16_t>(&body, 0);
+  zp::put<uint32_t>(&body, 0xFFFFFFFFu);
+  zp::put<uint64_t>(&body, 12);
+  zp::put<uint8_t>(&body, 8);
+  body += "connect4";
+  std::string file = body;
+  zp::put<uint64_t>(&file, zp::data::checksum64(body.data(), body.size()));
+  zp::test::TempDir dir;
+  const std::string path = dir.path() + "/shard-000001.zps";
+  zp::write_file_atomic(path, file);
+  CHECK_THROWS_WITH(zp::data::read_shard(path, nullptr),
+                    Catch::Contains("header claims 4294967295 records, but only 0 bytes follow"));
 }
