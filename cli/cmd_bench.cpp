@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "shared/arena/json_line.h"
 #include "shared/config/config.h"
 #include "shared/core/clock.h"
 #include "shared/game/registry.h"
@@ -63,14 +64,20 @@ void run_bench_mcts(const BenchMctsOptions& o) {
   const double mean_batch =
       s.batches > s0.batches ? double(s.evals - s0.evals) / (s.batches - s0.batches) : 0.0;
   if (o.json) {
-    std::printf(
-        "{\"bench\":\"mcts\",\"game\":\"%s\",\"simulations_per_move\":%d,\"games\":%d,"
-        "\"leaves_per_round\":%d,\"threads\":1,\"seconds\":%.2f,\"simulations_per_s\":%.0f,"
-        "\"us_per_simulation\":%.4f,\"positions_per_s\":%.1f,\"evals_per_s\":%.0f,"
-        "\"mean_batch\":%.1f}\n",
-        game->name().c_str(), cfg.search.simulations, cfg.actors.games_per_actor,
-        cfg.search.leaves_per_round, elapsed, sims_per_s, 1e6 / sims_per_s, positions_per_s,
-        evals_per_s, mean_batch);
+    arena::Json j;
+    j["bench"] = "mcts";
+    j["game"] = game->name();
+    j["simulations_per_move"] = cfg.search.simulations;
+    j["games"] = cfg.actors.games_per_actor;
+    j["leaves_per_round"] = cfg.search.leaves_per_round;
+    j["threads"] = 1;
+    j["seconds"] = elapsed;
+    j["simulations_per_s"] = sims_per_s;
+    j["us_per_simulation"] = 1e6 / sims_per_s;
+    j["positions_per_s"] = positions_per_s;
+    j["evals_per_s"] = evals_per_s;
+    j["mean_batch"] = mean_batch;
+    std::printf("%s\n", arena::json_line(j).c_str());
     return;
   }
   std::printf("bench mcts: %s, uniform evaluator, 1 thread, %d games x %d simulations/move, "

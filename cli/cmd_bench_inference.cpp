@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "shared/arena/json_line.h"
 #include "shared/config/config.h"
 #include "shared/core/clock.h"
 #include "shared/core/error.h"
@@ -80,6 +81,41 @@ BatchResult time_batch(nn::Backend& evaluator, int batch, double seconds) {
   return r;
 }
 
+// The --json object: the setup, then one entry per batch size.
+arena::Json results_json(const BenchInferenceOptions& o, const config::Config& cfg,
+                         const game::Game& game, const model::NetworkBackend& evaluator,
+                         const std::vector<BatchResult>& results) {
+  const config::ModelConfig& m = cfg.model;
+  arena::Json j;
+  j["bench"] = "inference";
+  j["game"] = game.name();
+  j["device"] = evaluator.device();
+  j["precision"] = evaluator.precision();
+  j["torch_threads"] = model::torch_threads();
+  j["blocks"] = m.blocks;
+  j["channels"] = m.channels;
+  j["policy_channels"] = m.policy_channels;
+  j["value_channels"] = m.value_channels;
+  j["value_hidden"] = m.value_hidden;
+  j["seconds_per_batch"] = o.seconds;
+  j["speedup_base_batch"] = results.front().batch;
+  arena::Json rows = arena::Json::array();
+  for (const BatchResult& r : results) {
+    arena::Json row;
+    row["batch"] = r.batch;
+    row["calls"] = r.calls;
+    row["evals_per_s"] = r.evals_per_s;
+    row["evals_per_cpu_s"] = r.evals_per_cpu_s;
+    row["latency_ms_mean"] = r.mean_ms;
+    row["latency_ms_p50"] = r.p50_ms;
+    row["latency_ms_p90"] = r.p90_ms;
+    row["speedup"] = r.speedup;
+    rows.push_back(std::move(row));
+  }
+  j["results"] = std::move(rows);
+  return j;
+}
+
 void run_bench_inference(const BenchInferenceOptions& o) {
   config::Config cfg = o.config_path.empty()
                            ? config::load_config_string("", "<defaults>", o.overrides)
@@ -101,24 +137,7 @@ void run_bench_inference(const BenchInferenceOptions& o) {
   const game::ObsShape obs = game->observation_shape();
   const config::ModelConfig& m = cfg.model;
   if (o.json) {
-    std::printf(
-        "{\"bench\":\"inference\",\"game\":\"%s\",\"device\":\"%s\",\"precision\":\"%s\","
-        "\"torch_threads\":%d,\"blocks\":%d,\"channels\":%d,\"policy_channels\":%d,"
-        "\"value_channels\":%d,\"value_hidden\":%d,\"seconds_per_batch\":%.2f,"
-        "\"speedup_base_batch\":%d,\"results\":[",
-        game->name().c_str(), evaluator->device().c_str(), evaluator->precision().c_str(),
-        model::torch_threads(), m.blocks, m.channels, m.policy_channels, m.value_channels,
-        m.value_hidden, o.seconds, results.front().batch);
-    for (size_t i = 0; i < results.size(); ++i) {
-      const BatchResult& r = results[i];
-      std::printf(
-          "%s{\"batch\":%d,\"calls\":%lld,\"evals_per_s\":%.1f,"
-          "\"evals_per_cpu_s\":%.1f,\"latency_ms_mean\":%.4f,"
-          "\"latency_ms_p50\":%.4f,\"latency_ms_p90\":%.4f,\"speedup\":%.3f}",
-          i ? "," : "", r.batch, static_cast<long long>(r.calls), r.evals_per_s, r.evals_per_cpu_s,
-          r.mean_ms, r.p50_ms, r.p90_ms, r.speedup);
-    }
-    std::printf("]}\n");
+    std::printf("%s\n", arena::json_line(results_json(o, cfg, *game, *evaluator, results)).c_str());
     return;
   }
   std::printf(

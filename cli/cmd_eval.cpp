@@ -105,18 +105,18 @@ void run_arena(const ArenaCli& o) {
   const int wins = r.wins, draws = r.draws, losses = r.losses;
   std::printf("[arena] %s: %d wins, %d draws, %d losses against %s: score %.1f%% in %.1f s\n",
               r.a.c_str(), wins, draws, losses, r.b.c_str(), 100 * r.win_rate(), watch.seconds());
-  arena::JsonLine line;
-  line.add("a", r.a)
-      .add("b", r.b)
-      .add("games", r.played())
-      .add("wins", wins)
-      .add("draws", draws)
-      .add("losses", losses)
-      .add("win_rate", r.win_rate())
-      .add("elo_diff", arena::elo_from_win_rate(r.win_rate()))
-      .add("seed", static_cast<int64_t>(o.seed))
-      .add("seconds", watch.seconds());
-  std::printf("%s\n", line.str().c_str());
+  arena::Json line;
+  line["a"] = r.a;
+  line["b"] = r.b;
+  line["games"] = r.played();
+  line["wins"] = wins;
+  line["draws"] = draws;
+  line["losses"] = losses;
+  line["win_rate"] = r.win_rate();
+  line["elo_diff"] = arena::elo_from_win_rate(r.win_rate());
+  line["seed"] = static_cast<int64_t>(o.seed);
+  line["seconds"] = watch.seconds();
+  std::printf("%s\n", arena::json_line(line).c_str());
   std::fflush(stdout);
 }
 
@@ -130,13 +130,72 @@ struct OracleCli {
   int sims = -1;
 };
 
-std::string score_json(const arena::OracleScore& s) {
-  return arena::JsonLine()
-      .add("accuracy", s.accuracy())
-      .add("error_rate", s.error_rate())
-      .add("correct", s.correct)
-      .add("errors", s.errors)
-      .str();
+arena::Json score_json(const arena::OracleScore& s) {
+  arena::Json j;
+  j["accuracy"] = s.accuracy();
+  j["error_rate"] = s.error_rate();
+  j["correct"] = s.correct;
+  j["errors"] = s.errors;
+  return j;
+}
+
+// The raw policy, and search with `sims` simulations (none when sims is 0).
+struct OraclePlayers {
+  std::unique_ptr<arena::Player> policy, search;
+};
+
+OraclePlayers make_oracle_players(const OracleCli& o, const config::Config& cfg,
+                                  const game::Game& game, int sims) {
+  constexpr int kBatch = 64;
+  OraclePlayers p;
+  if (o.uniform) {
+    p.policy = std::make_unique<arena::PolicyPlayer>("uniform policy",
+                                                    nn::make_uniform_backend(game, kBatch));
+    if (sims > 0)
+      p.search = std::make_unique<arena::SearchPlayer>("uniform:" + std::to_string(sims), game,
+                                                      nn::make_uniform_backend(game, kBatch),
+                                                      arena::eval_search_params(cfg, sims), 1);
+    return p;
+  }
+  const std::string bytes = model::read_checkpoint_file(o.checkpoint);
+  try {
+    p.policy = std::make_unique<arena::PolicyPlayer>(
+        "policy", arena::make_network_backend(game, cfg, bytes, kBatch, 1));
+    if (sims > 0) {
+      arena::PlayerOptions popt;
+      popt.simulations = sims;
+      popt.max_batch = kBatch;
+      p.search = arena::make_network_player(
+          "search", game, cfg, arena::make_network_backend(game, cfg, bytes, kBatch, 1), popt);
+    }
+  } catch (const FormatError& e) {
+    throw FormatError(o.checkpoint + ": " + e.what());
+  }
+  return p;
+}
+
+// Scores `search` on the positions, with a progress line every ~30 s; its JSON figures.
+arena::Json score_search(arena::Player& search, const std::vector<arena::LabelledPosition>& positions,
+                         const game::Game& game, int sims) {
+  Stopwatch watch;
+  double next_report = 30;
+  search.set_tick([&] {
+    if (watch.seconds() < next_report) return;
+    next_report += 30;
+    std::printf("[oracle] searching (%.0f s)...\n", watch.seconds());
+    std::fflush(stdout);
+  });
+  const arena::OracleScore ss =
+      arena::score_choices(positions, arena::choose_on_positions(positions, game, search));
+  search.set_tick(nullptr);  // it refers to this function's locals
+  std::printf(
+      "[oracle] search with %d simulations: accuracy %.1f%% (%d/%d), error rate "
+      "%.1f%%, %.1f s\n",
+      sims, 100 * ss.accuracy(), ss.correct, ss.matters, 100 * ss.error_rate(), watch.seconds());
+  arena::Json js;
+  js["simulations"] = sims;
+  js.update(score_json(ss));
+  return js;
 }
 
 void run_oracle(const OracleCli& o) {
@@ -158,67 +217,20 @@ void run_oracle(const OracleCli& o) {
       100 * random.error_rate);
   std::fflush(stdout);
 
-  constexpr int kBatch = 64;
-  std::unique_ptr<arena::Player> policy, search;
-  if (o.uniform) {
-    policy = std::make_unique<arena::PolicyPlayer>("uniform policy",
-                                                  nn::make_uniform_backend(*game, kBatch));
-    if (sims > 0)
-      search = std::make_unique<arena::SearchPlayer>("uniform:" + std::to_string(sims), *game,
-                                                    nn::make_uniform_backend(*game, kBatch),
-                                                    arena::eval_search_params(cfg, sims), 1);
-  } else {
-    const std::string bytes = model::read_checkpoint_file(o.checkpoint);
-    try {
-      policy = std::make_unique<arena::PolicyPlayer>(
-          "policy", arena::make_network_backend(*game, cfg, bytes, kBatch, 1));
-      if (sims > 0) {
-        arena::PlayerOptions popt;
-        popt.simulations = sims;
-        popt.max_batch = kBatch;
-        search = arena::make_network_player(
-            "search", *game, cfg, arena::make_network_backend(*game, cfg, bytes, kBatch, 1), popt);
-      }
-    } catch (const FormatError& e) {
-      throw FormatError(o.checkpoint + ": " + e.what());
-    }
-  }
-
-  Stopwatch watch;
+  const OraclePlayers players = make_oracle_players(o, cfg, *game, sims);
+  const Stopwatch watch;
   const arena::OracleScore ps =
-      arena::score_choices(positions, arena::choose_on_positions(positions, *game, *policy));
+      arena::score_choices(positions, arena::choose_on_positions(positions, *game, *players.policy));
   std::printf("[oracle] policy: accuracy %.1f%% (%d/%d), error rate %.1f%%, %.1f s\n",
               100 * ps.accuracy(), ps.correct, ps.matters, 100 * ps.error_rate(), watch.seconds());
   std::fflush(stdout);
-  arena::JsonLine line;
-  line.add("positions", ps.positions)
-      .add("matters", ps.matters)
-      .add_raw("random", arena::JsonLine()
-                             .add("accuracy", random.accuracy)
-                             .add("error_rate", random.error_rate)
-                             .str())
-      .add_raw("policy", score_json(ps));
-  if (search) {
-    watch.reset();
-    double next_report = 30;
-    search->set_tick([&] {
-      // A progress line every ~30 s of search.
-      if (watch.seconds() < next_report) return;
-      next_report += 30;
-      std::printf("[oracle] searching (%.0f s)...\n", watch.seconds());
-      std::fflush(stdout);
-    });
-    const arena::OracleScore ss =
-        arena::score_choices(positions, arena::choose_on_positions(positions, *game, *search));
-    std::printf(
-        "[oracle] search with %d simulations: accuracy %.1f%% (%d/%d), error rate "
-        "%.1f%%, %.1f s\n",
-        sims, 100 * ss.accuracy(), ss.correct, ss.matters, 100 * ss.error_rate(), watch.seconds());
-    std::string js = score_json(ss);
-    js.insert(1, "\"simulations\":" + std::to_string(sims) + ",");
-    line.add_raw("search", js);
-  }
-  std::printf("%s\n", line.str().c_str());
+  arena::Json line;
+  line["positions"] = ps.positions;
+  line["matters"] = ps.matters;
+  line["random"] = {{"accuracy", random.accuracy}, {"error_rate", random.error_rate}};
+  line["policy"] = score_json(ps);
+  if (players.search) line["search"] = score_search(*players.search, positions, *game, sims);
+  std::printf("%s\n", arena::json_line(line).c_str());
   std::fflush(stdout);
 }
 

@@ -127,12 +127,11 @@ void inspect_shard(const Options& o) {
     throw FormatError("shard " + path.string() + " is invalid: " + rep.validity_problem);
 }
 
-void inspect_run(const Options& o) {
-  const fs::path dir = fs::absolute(o.path).lexically_normal();
-  std::vector<std::string> problems;
-  std::printf("run %s\n", dir.string().c_str());
+// Problems found in a run directory, for the final error.
+using Problems = std::vector<std::string>;
 
-  // run id and config
+// run id and config: prints them; returns the config when it loads.
+std::unique_ptr<config::Config> report_run_config(const fs::path& dir, Problems& problems) {
   std::string run_id;
   try {
     run_id = zp::read_file((dir / "run_id").string());
@@ -163,15 +162,17 @@ void inspect_run(const Options& o) {
     std::printf("  config       INVALID: %s\n", e.what());
     problems.push_back(std::string("config.yaml: ") + e.what());
   }
+  return cfg;
+}
 
-  // manifest
-  const fs::path shards_dir = dir / "shards";
+// manifest: prints it; *have is set when there is a readable one.
+writer::Manifest report_manifest(const fs::path& shards_dir, bool* have, Problems& problems) {
   writer::Manifest manifest;
-  bool have_manifest = false;
+  *have = false;
   try {
     if (fs::exists(shards_dir / "manifest.json")) {
       manifest = writer::load_manifest(shards_dir.string());
-      have_manifest = true;
+      *have = true;
       std::printf("  manifest     %zu shards, %llu records, %llu positions, %zu actors, next %s\n",
                   manifest.shards.size(), static_cast<unsigned long long>(manifest.total_records()),
                   static_cast<unsigned long long>(manifest.total_positions()),
@@ -189,19 +190,29 @@ void inspect_run(const Options& o) {
     std::printf("  manifest     INVALID: %s\n", e.what());
     problems.push_back(e.what());
   }
+  return manifest;
+}
 
-  // shards
+// The shard files in `shards_dir` by index, and the quarantined (*.corrupt) names.
+std::map<uint64_t, fs::path> list_shards(const fs::path& shards_dir,
+                                         std::vector<std::string>* quarantined) {
   std::map<uint64_t, fs::path> files;
-  std::vector<std::string> quarantined;
-  if (fs::is_directory(shards_dir)) {
-    for (const auto& entry : fs::directory_iterator(shards_dir)) {
-      const std::string name = entry.path().filename().string();
-      uint64_t index;
-      if (run::parse_shard_file_name(name, &index)) files[index] = entry.path();
-      if (name.size() > 8 && name.compare(name.size() - 8, 8, ".corrupt") == 0)
-        quarantined.push_back(name);
-    }
+  if (!fs::is_directory(shards_dir)) return files;
+  for (const auto& entry : fs::directory_iterator(shards_dir)) {
+    const std::string name = entry.path().filename().string();
+    uint64_t index;
+    if (run::parse_shard_file_name(name, &index)) files[index] = entry.path();
+    if (name.size() > 8 && name.compare(name.size() - 8, 8, ".corrupt") == 0)
+      quarantined->push_back(name);
   }
+  return files;
+}
+
+// shards: checks every file against the game and the manifest, and looks for duplicates.
+void report_shards(const fs::path& shards_dir, const writer::Manifest& manifest,
+                   bool have_manifest, const config::Config* cfg, Problems& problems) {
+  std::vector<std::string> quarantined;
+  const std::map<uint64_t, fs::path> files = list_shards(shards_dir, &quarantined);
   std::map<std::string, const writer::ShardEntry*> listed;
   for (const auto& s : manifest.shards) listed[s.file] = &s;
   uint64_t records = 0, positions = 0;
@@ -210,7 +221,7 @@ void inspect_run(const Options& o) {
   uint64_t duplicates = 0;
   for (const auto& [index, path] : files) {
     const std::string name = path.filename().string();
-    const ShardReport rep = check_shard(path.string(), cfg.get());
+    const ShardReport rep = check_shard(path.string(), cfg);
     const std::string problem =
         rep.format_problem.empty() ? rep.validity_problem : rep.format_problem;
     if (!problem.empty()) {
@@ -252,8 +263,10 @@ void inspect_run(const Options& o) {
                 static_cast<unsigned long long>(duplicates));
     problems.push_back(std::to_string(duplicates) + " duplicate records (actor, sequence)");
   }
+}
 
-  // checkpoints
+// checkpoints: every file in checkpoints/ with its size.
+void report_checkpoints(const fs::path& dir) {
   const fs::path ckpt_dir = dir / "checkpoints";
   std::map<std::string, uintmax_t> ckpts;
   if (fs::is_directory(ckpt_dir))
@@ -265,6 +278,18 @@ void inspect_run(const Options& o) {
   for (const auto& [name, size] : ckpts)
     std::printf("               %-32s %12llu bytes\n", name.c_str(),
                 static_cast<unsigned long long>(size));
+}
+
+void inspect_run(const Options& o) {
+  const fs::path dir = fs::absolute(o.path).lexically_normal();
+  Problems problems;
+  std::printf("run %s\n", dir.string().c_str());
+  const std::unique_ptr<config::Config> cfg = report_run_config(dir, problems);
+  const fs::path shards_dir = dir / "shards";
+  bool have_manifest = false;
+  const writer::Manifest manifest = report_manifest(shards_dir, &have_manifest, problems);
+  report_shards(shards_dir, manifest, have_manifest, cfg.get(), problems);
+  report_checkpoints(dir);
   std::fflush(stdout);
 
   if (!problems.empty()) {

@@ -69,6 +69,20 @@ class Evaluator {
   void ensure_best();
   // Rates `version`; returns false if a stop request cut it short (nothing recorded then).
   bool evaluate(int64_t version, const std::string& bytes);
+  // The parts of evaluate(), in order. Each adds its figures to the metrics line and its
+  // words to the readable summary; those that play return false on a stop request.
+  struct Gate {
+    double rate = -1;      // the candidate's score against the gate opponent (-1: none)
+    int64_t against = 0;  // the gate opponent's version
+  };
+  using Summary = std::vector<std::string>;
+  bool play_matches(int64_t version, uint64_t seed, arena::Json& line, Summary& summary,
+                    Gate* gate);
+  double rate_on_ladder(const std::string& name, arena::Json& line, Summary& summary);
+  bool score_oracle(arena::Json& line, Summary& summary, double* oracle_milli);
+  void apply_gate(int64_t version, const std::string& bytes, const Gate& gate, arena::Json& line,
+                  Summary& summary);
+  void record(const arena::Json& line);
   void make_network_players(const std::string& bytes);
   arena::MatchResult match(arena::Player& a, arena::Player& b, uint64_t seed);
   void sleep_ms(int ms);
@@ -234,69 +248,97 @@ bool Evaluator::evaluate(int64_t version, const std::string& bytes) {
   policy_net_->load_weights(bytes);
   candidate_->set_name(name);
   const uint64_t seed = 1000003ULL * static_cast<uint64_t>(version);
-  arena::JsonLine line;
-  line.add("kind", "eval")
-      .add("time", unix_time_s())
-      .add("version", version)
-      .add("step", meta.training_step)
-      .add("games", ecfg_.games)
-      .add("simulations", ecfg_.simulations);
-  std::vector<std::string> summary;  // the readable log line, in parts
+  arena::Json line;
+  line["kind"] = "eval";
+  line["time"] = unix_time_s();
+  line["version"] = version;
+  line["step"] = meta.training_step;
+  line["games"] = ecfg_.games;
+  line["simulations"] = ecfg_.simulations;
+  Summary summary;  // the readable log line, in parts
 
-  // 1. Matches.
-  double gate_rate = -1;
-  int64_t gate_against = 0;
+  Gate gate;
+  if (!play_matches(version, seed, line, summary, &gate)) return false;
+  const double elo = rate_on_ladder(name, line, summary);
+  double oracle_milli = 0;
+  if (!score_oracle(line, summary, &oracle_milli)) return false;
+  apply_gate(version, bytes, gate, line, summary);
+  line["best_version"] = best_version_;
+  line["eval_seconds"] = watch.seconds();
+  summary.push_back(fmt::format("{:.1f} s", watch.seconds()));
+
+  record(line);
+  spdlog::info("{} (step {}): {}", name, meta.training_step, fmt::join(summary, " | "));
+  stats_->set(kSlot, ipc::kEvalVersion, version);
+  stats_->set(kSlot, ipc::kEvalEloMilli, std::isfinite(elo) ? std::llround(elo * 1000) : 0);
+  stats_->set(kSlot, ipc::kEvalOracleMilli, std::llround(oracle_milli));
+  stats_->set(kSlot, ipc::kBestVersion, best_version_);
+  last_version_ = version;
+  last_bytes_ = bytes;
+  return true;
+}
+
+// 1. Matches: against the previous version, the best one (for the gate) and the baselines.
+bool Evaluator::play_matches(int64_t version, uint64_t seed, arena::Json& line,
+                             Summary& summary, Gate* gate) {
   if (last_version_ > 0 && !last_bytes_.empty()) {
     opponent_net_->load_weights(last_bytes_);
     opponent_->set_name(version_name(last_version_));
     const arena::MatchResult r = match(*candidate_, *opponent_, seed + 1);
     if (r.stopped) return false;
-    line.add("prev_version", last_version_).add("win_rate_prev", r.win_rate());
+    line["prev_version"] = last_version_;
+    line["win_rate_prev"] = r.win_rate();
     summary.push_back(fmt::format("vs {} {:.1f}%", r.b, 100 * r.win_rate()));
     if (ecfg_.gating && best_version_ == last_version_) {
-      gate_rate = r.win_rate();
-      gate_against = last_version_;
+      gate->rate = r.win_rate();
+      gate->against = last_version_;
     }
   }
-  if (ecfg_.gating && best_version_ > 0 && best_version_ != version && gate_rate < 0) {
+  if (ecfg_.gating && best_version_ > 0 && best_version_ != version && gate->rate < 0) {
     opponent_net_->load_weights(best_bytes_);
     opponent_->set_name(version_name(best_version_));
     const arena::MatchResult r = match(*candidate_, *opponent_, seed + 2);
     if (r.stopped) return false;
-    gate_rate = r.win_rate();
-    gate_against = best_version_;
+    gate->rate = r.win_rate();
+    gate->against = best_version_;
   }
   for (arena::Player* baseline : {random_.get(), mcts_.get()}) {
     const arena::MatchResult r = match(*candidate_, *baseline, seed + 3 + (baseline == mcts_.get()));
     if (r.stopped) return false;
     const std::string key = baseline == random_.get() ? "win_rate_random" : "win_rate_mcts";
-    line.add(key, r.win_rate());
+    line[key] = r.win_rate();
     summary.push_back(fmt::format("vs {} {:.1f}%", r.b, 100 * r.win_rate()));
   }
-  line.add("mcts", mcts_->name());
+  line["mcts"] = mcts_->name();
+  return true;
+}
 
-  // 2. The ladder over every recorded game, this evaluation's included.
+// 2. The ladder over every recorded game, this evaluation's included. Returns the Elo of
+// `name` (NaN when it cannot be rated).
+double Evaluator::rate_on_ladder(const std::string& name, arena::Json& line, Summary& summary) {
   std::vector<arena::PairResult> all = ladder_;
   all.insert(all.end(), pending_.begin(), pending_.end());
   const arena::EloFit fit = arena::fit_elo(all, kAnchor, 1.0, [this] { beat(); });
   const arena::EloRating* mine = fit.find(name);
   const double elo = mine ? mine->elo : NAN, elo_err = mine ? mine->stderr_elo : NAN;
-  line.add("elo", elo).add("elo_stderr", elo_err);
-  std::string ladder = "[";
+  line["elo"] = elo;
+  line["elo_stderr"] = elo_err;
+  arena::Json ladder = arena::Json::array();
   for (const arena::EloRating& r : fit.ratings) {
-    if (ladder.size() > 1) ladder += ',';
-    ladder += arena::JsonLine()
-                  .add("player", r.player)
-                  .add("elo", r.elo)
-                  .add("stderr", r.stderr_elo)
-                  .add("games", r.games)
-                  .str();
+    arena::Json rung;
+    rung["player"] = r.player;
+    rung["elo"] = r.elo;
+    rung["stderr"] = r.stderr_elo;
+    rung["games"] = r.games;
+    ladder.push_back(std::move(rung));
   }
-  line.add_raw("ladder", ladder + "]");
+  line["ladder"] = std::move(ladder);
   summary.push_back(fmt::format("elo {:.0f} +- {:.0f}", elo, elo_err));
+  return elo;
+}
 
-  // 3. Oracle accuracy (Connect Four).
-  double oracle_milli = 0;
+// 3. Oracle accuracy (Connect Four): the labelled set, and the benchmark sets.
+bool Evaluator::score_oracle(arena::Json& line, Summary& summary, double* oracle_milli) {
   if (!oracle_.positions.empty()) {
     const auto policy_score = arena::score_choices(
         oracle_.positions, arena::choose_on_positions(oracle_.positions, *game_, *policy_));
@@ -307,60 +349,55 @@ bool Evaluator::evaluate(int64_t version, const std::string& bytes) {
     const auto search_score =
         arena::score_choices(subset, arena::choose_on_positions(subset, *game_, *candidate_));
     if (stop_requested()) return false;
-    line.add("oracle_set", oracle_.name)
-        .add("oracle_positions", policy_score.positions)
-        .add("oracle_matters", policy_score.matters)
-        .add("oracle_policy_accuracy", policy_score.accuracy())
-        .add("oracle_policy_error_rate", policy_score.error_rate())
-        .add("oracle_search_positions", search_score.positions)
-        .add("oracle_search_accuracy", search_score.accuracy())
-        .add("oracle_search_error_rate", search_score.error_rate());
-    oracle_milli = 1000.0 * search_score.accuracy();
+    line["oracle_set"] = oracle_.name;
+    line["oracle_positions"] = policy_score.positions;
+    line["oracle_matters"] = policy_score.matters;
+    line["oracle_policy_accuracy"] = policy_score.accuracy();
+    line["oracle_policy_error_rate"] = policy_score.error_rate();
+    line["oracle_search_positions"] = search_score.positions;
+    line["oracle_search_accuracy"] = search_score.accuracy();
+    line["oracle_search_error_rate"] = search_score.error_rate();
+    *oracle_milli = 1000.0 * search_score.accuracy();
     summary.push_back(fmt::format("oracle policy {:.1f}% search {:.1f}% (error {:.1f}%)",
                                   100 * policy_score.accuracy(), 100 * search_score.accuracy(),
                                   100 * search_score.error_rate()));
   }
   if (!pons_.empty()) {
-    arena::JsonLine pons;
+    arena::Json pons = arena::Json::object();
     for (const OracleSet& set : pons_)
-      pons.add(set.name, arena::score_choices(set.positions, arena::choose_on_positions(
-                                                                set.positions, *game_, *policy_))
-                             .error_rate());
-    line.add_raw("pons_policy_error_rate", pons.str());
+      pons[set.name] = arena::score_choices(set.positions, arena::choose_on_positions(
+                                                               set.positions, *game_, *policy_))
+                           .error_rate();
+    line["pons_policy_error_rate"] = std::move(pons);
   }
+  return true;
+}
 
-  // 4. Gating.
-  if (ecfg_.gating) {
-    bool promoted = false;
-    if (gate_rate >= ecfg_.gating_threshold) {
-      store_->publish_best(version, bytes);
-      best_version_ = version;
-      best_bytes_ = bytes;
-      promoted = true;
-    }
-    line.add("gate_against", gate_against)
-        .add("gate_win_rate", gate_rate)
-        .add("promoted", promoted);
-    summary.push_back(
-        fmt::format("best v{}{}", best_version_,
-                    promoted ? fmt::format(" (passed the gate, {:.1f}%)", 100 * gate_rate) : ""));
+// 4. Gating: the candidate becomes the best model if it passed the gate.
+void Evaluator::apply_gate(int64_t version, const std::string& bytes, const Gate& gate,
+                           arena::Json& line, Summary& summary) {
+  if (!ecfg_.gating) return;
+  bool promoted = false;
+  if (gate.rate >= ecfg_.gating_threshold) {
+    store_->publish_best(version, bytes);
+    best_version_ = version;
+    best_bytes_ = bytes;
+    promoted = true;
   }
-  line.add("best_version", best_version_).add("eval_seconds", watch.seconds());
-  summary.push_back(fmt::format("{:.1f} s", watch.seconds()));
+  line["gate_against"] = gate.against;
+  line["gate_win_rate"] = gate.rate;
+  line["promoted"] = promoted;
+  summary.push_back(
+      fmt::format("best v{}{}", best_version_,
+                  promoted ? fmt::format(" (passed the gate, {:.1f}%)", 100 * gate.rate) : ""));
+}
 
-  // 5. Record: the matches first (the ladder's source), then the metrics line.
+// 5. Record: the matches first (the ladder's source), then the metrics line.
+void Evaluator::record(const arena::Json& line) {
   for (const arena::PairResult& r : pending_) arena::append_pair_result(games_path_, r);
   ladder_.insert(ladder_.end(), pending_.begin(), pending_.end());
   pending_.clear();
-  arena::append_line(metrics_path_, line.str());
-  spdlog::info("{} (step {}): {}", name, meta.training_step, fmt::join(summary, " | "));
-  stats_->set(kSlot, ipc::kEvalVersion, version);
-  stats_->set(kSlot, ipc::kEvalEloMilli, std::isfinite(elo) ? std::llround(elo * 1000) : 0);
-  stats_->set(kSlot, ipc::kEvalOracleMilli, std::llround(oracle_milli));
-  stats_->set(kSlot, ipc::kBestVersion, best_version_);
-  last_version_ = version;
-  last_bytes_ = bytes;
-  return true;
+  arena::append_line(metrics_path_, arena::json_line(line));
 }
 
 int Evaluator::run() {

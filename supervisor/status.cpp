@@ -1,8 +1,9 @@
 #include "supervisor/status.h"
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <cstdio>
-#include <sstream>
 
 #include "shared/core/clock.h"
 
@@ -106,24 +107,32 @@ std::string format_status_line(const Status& s) {
 }
 
 std::string format_status_json(const Status& s) {
-  std::ostringstream os;
-  os.precision(6);
-  os << "{\"time\":" << std::fixed << unix_time_s() << ",\"elapsed_s\":" << s.elapsed_s
-     << ",\"positions_per_s\":" << s.positions_per_s << ",\"actor_positions_per_s\":[";
-  for (size_t i = 0; i < s.actor_positions_per_s.size(); ++i)
-    os << (i ? "," : "") << s.actor_positions_per_s[i];
-  os << "],\"games\":" << s.games << ",\"positions\":" << s.positions
-     << ",\"written_games\":" << s.written_games << ",\"written_positions\":" << s.written_positions
-     << ",\"shards\":" << s.shards << ",\"rejected\":" << s.rejected
-     << ",\"duplicates\":" << s.duplicates << ",\"evals_per_s\":" << s.evals_per_s
-     << ",\"mean_batch\":" << s.mean_batch << ",\"lock_wait_share\":" << s.lock_wait_share
-     << ",\"learner_step\":" << s.learner_step << ",\"steps_per_s\":" << s.steps_per_s
-     << ",\"loss_policy\":" << s.loss_policy << ",\"loss_value\":" << s.loss_value
-     << ",\"window\":" << s.window << ",\"samples\":" << s.samples
-     << ",\"ingested\":" << s.ingested << ",\"model_version\":" << s.model_version
-     << ",\"oldest_in_use\":" << s.oldest_in_use << ",\"pending_records\":" << s.pending_records
-     << "}";
-  return os.str();
+  nlohmann::ordered_json j;
+  j["time"] = unix_time_s();
+  j["elapsed_s"] = s.elapsed_s;
+  j["positions_per_s"] = s.positions_per_s;
+  j["actor_positions_per_s"] = s.actor_positions_per_s;
+  j["games"] = s.games;
+  j["positions"] = s.positions;
+  j["written_games"] = s.written_games;
+  j["written_positions"] = s.written_positions;
+  j["shards"] = s.shards;
+  j["rejected"] = s.rejected;
+  j["duplicates"] = s.duplicates;
+  j["evals_per_s"] = s.evals_per_s;
+  j["mean_batch"] = s.mean_batch;
+  j["lock_wait_share"] = s.lock_wait_share;
+  j["learner_step"] = s.learner_step;
+  j["steps_per_s"] = s.steps_per_s;
+  j["loss_policy"] = s.loss_policy;
+  j["loss_value"] = s.loss_value;
+  j["window"] = s.window;
+  j["samples"] = s.samples;
+  j["ingested"] = s.ingested;
+  j["model_version"] = s.model_version;
+  j["oldest_in_use"] = s.oldest_in_use;
+  j["pending_records"] = s.pending_records;
+  return j.dump();
 }
 
 }  // namespace zp::supervisor

@@ -39,31 +39,27 @@ void rename_corrupt(const fs::path& path, const std::string& why) {
   if (ec) throw IoError("cannot rename " + path.string() + ": " + ec.message());
 }
 
-}  // namespace
-
-Manifest recover_manifest(const std::string& dir, const game::Game& game, RecoveryReport* report) {
-  *report = {};
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) throw IoError("cannot create " + dir + ": " + ec.message());
-
-  Manifest m;
-  bool changed = false;
+// The manifest in `dir`; a corrupt one is renamed to manifest.json.corrupt and rebuilt (from
+// nothing here, from the shard files by the caller). Sets *rebuilt then.
+Manifest load_or_rebuild(const std::string& dir, bool* rebuilt) {
+  *rebuilt = false;
   try {
-    m = load_manifest(dir);
+    return load_manifest(dir);
   } catch (const FormatError& e) {
     spdlog::warn("{}; rebuilding the manifest from the shard files", e.what());
+    std::error_code ec;
     fs::rename(dir + "/manifest.json", dir + "/manifest.json.corrupt", ec);
     if (ec) throw IoError("cannot rename " + dir + "/manifest.json: " + ec.message());
-    m = Manifest{};
-    report->manifest_rebuilt = changed = true;
+    *rebuilt = true;
+    return Manifest{};
   }
-  if (m.game.empty()) m.game = game.name();
-  if (m.game != game.name())
-    throw ConfigError(dir + " holds " + m.game + " shards, but the run's config plays " +
-                      game.name());
+}
 
-  // What is on disk: shard files by index, and the largest index of any shard-like name.
+// What is on disk: shard files by index, and the largest index of any shard-like name (in
+// m->next_shard). Deletes *.tmp leftovers.
+std::map<uint64_t, fs::path> scan_shards(const std::string& dir, Manifest* m,
+                                         RecoveryReport* report) {
+  std::error_code ec;
   std::map<uint64_t, fs::path> on_disk;
   for (const auto& entry : fs::directory_iterator(dir)) {
     const std::string name = entry.path().filename().string();
@@ -79,29 +75,40 @@ Manifest recover_manifest(const std::string& dir, const game::Game& game, Recove
         base.compare(base.size() - corrupt.size(), corrupt.size(), corrupt) == 0)
       base.resize(base.size() - corrupt.size());
     if (!run::parse_shard_file_name(base, &index)) continue;
-    m.next_shard = std::max(m.next_shard, index + 1);
+    m->next_shard = std::max(m->next_shard, index + 1);
     if (base == name) on_disk[index] = entry.path();
   }
+  return on_disk;
+}
 
-  // Manifest entries whose file disappeared: drop them from the list, but keep their
-  // sequences, so the records are still known as durable and never accepted twice.
+// Manifest entries whose file disappeared: drop them from the list, but keep their
+// sequences, so the records are still known as durable and never accepted twice. Returns
+// the names still listed; sets *changed when one was dropped.
+std::set<std::string> drop_missing(const std::map<uint64_t, fs::path>& on_disk, Manifest* m,
+                                   RecoveryReport* report, bool* changed) {
   std::set<std::string> listed;
-  for (auto it = m.shards.begin(); it != m.shards.end();) {
+  for (auto it = m->shards.begin(); it != m->shards.end();) {
     uint64_t index = 0;
     run::parse_shard_file_name(it->file, &index);
     if (!on_disk.count(index)) {
       spdlog::warn("shard {} is in the manifest but not on disk; dropping it from the list",
                    it->file);
       ++report->missing;
-      changed = true;
-      it = m.shards.erase(it);
+      *changed = true;
+      it = m->shards.erase(it);
     } else {
       listed.insert(it->file);
       ++it;
     }
   }
+  return listed;
+}
 
-  // Shards on disk that the manifest does not know: adopt the sound ones.
+// Shards on disk that the manifest does not know: adopt the sound ones, quarantine the rest.
+// Sets *changed when one was adopted.
+void adopt_unlisted(const std::map<uint64_t, fs::path>& on_disk,
+                    const std::set<std::string>& listed, const game::Game& game, Manifest* m,
+                    RecoveryReport* report, bool* changed) {
   for (const auto& [index, path] : on_disk) {
     const std::string name = path.filename().string();
     if (listed.count(name)) continue;
@@ -115,20 +122,45 @@ Manifest recover_manifest(const std::string& dir, const game::Game& game, Recove
     }
     spdlog::info("adopting shard {} ({} records, {} positions) missing from the manifest", name,
                  info.num_records, info.num_positions);
-    m.shards.push_back({name, info.num_records, info.num_positions});
-    for (const auto& r : records) m.actors[r.actor_id].insert(r.sequence);
+    m->shards.push_back({name, info.num_records, info.num_positions});
+    for (const auto& r : records) m->actors[r.actor_id].insert(r.sequence);
     ++report->adopted;
     report->adopted_records += info.num_records;
     report->adopted_positions += info.num_positions;
-    changed = true;
+    *changed = true;
   }
+}
+
+void sort_by_index(std::vector<ShardEntry>* shards) {
   const auto index_of = [](const ShardEntry& e) {
     uint64_t i = 0;
     run::parse_shard_file_name(e.file, &i);
     return i;
   };
-  std::sort(m.shards.begin(), m.shards.end(),
+  std::sort(shards->begin(), shards->end(),
             [&](const ShardEntry& a, const ShardEntry& b) { return index_of(a) < index_of(b); });
+}
+
+}  // namespace
+
+Manifest recover_manifest(const std::string& dir, const game::Game& game, RecoveryReport* report) {
+  *report = {};
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw IoError("cannot create " + dir + ": " + ec.message());
+
+  bool changed = false;
+  Manifest m = load_or_rebuild(dir, &changed);
+  report->manifest_rebuilt = changed;
+  if (m.game.empty()) m.game = game.name();
+  if (m.game != game.name())
+    throw ConfigError(dir + " holds " + m.game + " shards, but the run's config plays " +
+                      game.name());
+
+  const std::map<uint64_t, fs::path> on_disk = scan_shards(dir, &m, report);
+  const std::set<std::string> listed = drop_missing(on_disk, &m, report, &changed);
+  adopt_unlisted(on_disk, listed, game, &m, report, &changed);
+  sort_by_index(&m.shards);
   if (changed) save_manifest(dir, m);
   return m;
 }

@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <limits>
 #include <map>
+#include <optional>
 #include <queue>
 
 #include "shared/core/error.h"
@@ -70,18 +72,25 @@ const EloRating* EloFit::find(const std::string& player) const {
   return nullptr;
 }
 
-EloFit fit_elo(const std::vector<PairResult>& results, const std::string& anchor,
-               double prior_draws, const std::function<void()>& tick) {
-  // Index the players and aggregate games per unordered pair.
+namespace {
+
+// The games, indexed: players in order of first appearance, games aggregated per unordered
+// pair.
+struct Games {
   std::map<std::string, int> index;
   std::vector<std::string> names;
+  std::map<std::pair<int, int>, std::pair<double, double>> agg;  // (i<j) -> games, score of i
+  std::vector<int> real_games;                                   // per player, all opponents
+};
+
+// Index the players and aggregate games per unordered pair.
+Games aggregate_games(const std::vector<PairResult>& results) {
+  Games g;
   auto id = [&](const std::string& name) {
-    auto [it, added] = index.emplace(name, static_cast<int>(names.size()));
-    if (added) names.push_back(name);
+    auto [it, added] = g.index.emplace(name, static_cast<int>(g.names.size()));
+    if (added) g.names.push_back(name);
     return it->second;
   };
-  std::map<std::pair<int, int>, std::pair<double, double>> agg;  // (i<j) -> games, score of i
-  std::vector<int> real_games;
   for (const PairResult& r : results) {
     const int games = r.wins + r.draws + r.losses;
     if (games <= 0 || r.a == r.b) continue;
@@ -91,67 +100,57 @@ EloFit fit_elo(const std::vector<PairResult>& results, const std::string& anchor
       std::swap(i, j);
       score = games - score;
     }
-    auto& [g, s] = agg[{i, j}];
-    g += games;
+    auto& [n, s] = g.agg[{i, j}];
+    n += games;
     s += score;
-    real_games.resize(names.size(), 0);
-    real_games[i] += games;
-    real_games[j] += games;
+    g.real_games.resize(g.names.size(), 0);
+    g.real_games[i] += games;
+    g.real_games[j] += games;
   }
-  real_games.resize(names.size(), 0);
+  g.real_games.resize(g.names.size(), 0);
+  return g;
+}
 
-  EloFit fit;
-  const auto anchor_it = index.find(anchor);
-  if (anchor_it == index.end()) {
-    fit.unrated = names;
-    return fit;
-  }
-  // Players connected to the anchor by games (breadth-first over the pairs).
-  const int n_all = static_cast<int>(names.size());
+// Players connected to the anchor by games (breadth-first over the pairs).
+std::vector<char> connected_to(int anchor, const Games& g) {
+  const int n_all = static_cast<int>(g.names.size());
   std::vector<std::vector<int>> adjacent(n_all);
-  for (const auto& [ij, gs] : agg) {
+  for (const auto& [ij, gs] : g.agg) {
     adjacent[ij.first].push_back(ij.second);
     adjacent[ij.second].push_back(ij.first);
   }
   std::vector<char> reached(n_all, 0);
   std::queue<int> queue;
-  queue.push(anchor_it->second);
-  reached[anchor_it->second] = 1;
+  queue.push(anchor);
+  reached[anchor] = 1;
   while (!queue.empty()) {
     const int u = queue.front();
     queue.pop();
     for (int v : adjacent[u])
       if (!reached[v]) reached[v] = 1, queue.push(v);
   }
-  // Free parameters: every reached player but the anchor; var[p] = its row, or -1.
-  std::vector<int> var(n_all, -1);
-  std::vector<int> player_of;
-  for (int p = 0; p < n_all; ++p) {
-    if (!reached[p]) {
-      fit.unrated.push_back(names[p]);
-    } else if (p != anchor_it->second) {
-      var[p] = static_cast<int>(player_of.size());
-      player_of.push_back(p);
-    }
-  }
-  std::vector<Pair> pairs;
-  for (const auto& [ij, gs] : agg)
-    if (reached[ij.first])
-      pairs.push_back({ij.first, ij.second, gs.first + prior_draws, gs.second + 0.5 * prior_draws});
+  return reached;
+}
 
-  // Newton's method on the concave log-likelihood, with step halving as a safeguard.
-  const int n = static_cast<int>(player_of.size());
-  std::vector<double> theta(n_all, 0.0);
-  auto log_likelihood = [&](const std::vector<double>& th) {
+// The maximum-likelihood problem over the free ratings (every reached player but the anchor).
+struct Problem {
+  int n_all = 0;               // players, rated or not
+  int n = 0;                   // free parameters
+  std::vector<int> var;        // player -> its row, or -1
+  std::vector<int> player_of;  // row -> player
+  std::vector<Pair> pairs;     // the reached pairs, virtual draws included
+  std::vector<double> info, grad;  // filled by fisher()
+
+  double log_likelihood(const std::vector<double>& th) const {
     double ll = 0;
     for (const Pair& q : pairs) {
       const double d = th[q.i] - th[q.j];
       ll += q.score_i * log_sigmoid(d) + (q.games - q.score_i) * log_sigmoid(-d);
     }
     return ll;
-  };
-  std::vector<double> info(static_cast<size_t>(n) * n), grad(n);
-  auto fisher = [&](const std::vector<double>& th) {
+  }
+  // The Fisher information (info, n x n) and the gradient (grad) at `th`.
+  void fisher(const std::vector<double>& th) {
     std::fill(info.begin(), info.end(), 0.0);
     std::fill(grad.begin(), grad.end(), 0.0);
     for (const Pair& q : pairs) {
@@ -163,23 +162,54 @@ EloFit fit_elo(const std::vector<PairResult>& results, const std::string& anchor
       if (b >= 0) grad[b] -= g, info[b * n + b] += w;
       if (a >= 0 && b >= 0) info[a * n + b] -= w, info[b * n + a] -= w;
     }
-  };
+  }
+};
+
+// Free parameters: every reached player but the anchor. Unreached players go to *unrated.
+Problem make_problem(const Games& g, const std::vector<char>& reached, int anchor,
+                     double prior_draws, std::vector<std::string>* unrated) {
+  Problem pr;
+  pr.n_all = static_cast<int>(g.names.size());
+  pr.var.assign(pr.n_all, -1);
+  for (int p = 0; p < pr.n_all; ++p) {
+    if (!reached[p]) {
+      unrated->push_back(g.names[p]);
+    } else if (p != anchor) {
+      pr.var[p] = static_cast<int>(pr.player_of.size());
+      pr.player_of.push_back(p);
+    }
+  }
+  for (const auto& [ij, gs] : g.agg)
+    if (reached[ij.first])
+      pr.pairs.push_back(
+          {ij.first, ij.second, gs.first + prior_draws, gs.second + 0.5 * prior_draws});
+  pr.n = static_cast<int>(pr.player_of.size());
+  pr.info.resize(static_cast<size_t>(pr.n) * pr.n);
+  pr.grad.resize(pr.n);
+  return pr;
+}
+
+// Newton's method on the concave log-likelihood, with step halving as a safeguard. Returns
+// the ratings in natural units (per player, the anchor's 0); *iterations counts the steps.
+std::vector<double> maximise(Problem& pr, const std::function<void()>& tick, int* iterations) {
+  const int n = pr.n;
+  std::vector<double> theta(pr.n_all, 0.0);
   constexpr int kMaxIterations = 100;
   bool converged = n == 0;
-  double ll = log_likelihood(theta);
-  std::vector<double> step(n), trial(n_all);
+  double ll = pr.log_likelihood(theta);
+  std::vector<double> step(n), trial(pr.n_all);
   for (int it = 0; it < kMaxIterations && !converged; ++it) {
-    fit.iterations = it + 1;
-    fisher(theta);
-    std::vector<double> l = info;
+    *iterations = it + 1;
+    pr.fisher(theta);
+    std::vector<double> l = pr.info;
     ZP_CHECK(cholesky(l, n));
-    step = grad;
+    step = pr.grad;
     cholesky_solve(l, n, step);
     double scale = 1.0, trial_ll = 0;
     for (int halvings = 0; halvings < 40; ++halvings, scale *= 0.5) {
       trial = theta;
-      for (int k = 0; k < n; ++k) trial[player_of[k]] += scale * step[k];
-      trial_ll = log_likelihood(trial);
+      for (int k = 0; k < n; ++k) trial[pr.player_of[k]] += scale * step[k];
+      trial_ll = pr.log_likelihood(trial);
       if (trial_ll >= ll - 1e-12) break;
     }
     double largest = 0;
@@ -190,37 +220,95 @@ EloFit fit_elo(const std::vector<PairResult>& results, const std::string& anchor
     if (tick) tick();
   }
   if (!converged) throw StateError("Elo fit did not converge in 100 Newton steps");
+  return theta;
+}
 
-  // Standard errors: sqrt of the diagonal of the inverse Fisher information at the optimum.
-  fisher(theta);
-  std::vector<double> l = info;
+// Standard errors: sqrt of the diagonal of the inverse Fisher information at the optimum.
+// Appends the anchor, then every free player, to fit->ratings, sorted by Elo after the anchor.
+void add_ratings(Problem& pr, const std::vector<double>& theta, const Games& g,
+                 const std::string& anchor, int anchor_id, const std::function<void()>& tick,
+                 EloFit* fit) {
+  const int n = pr.n;
+  pr.fisher(theta);
+  std::vector<double> l = pr.info;
   ZP_CHECK(n == 0 || cholesky(l, n));
   std::vector<double> column(n);
-  fit.ratings.push_back({anchor, 0.0, 0.0, real_games[anchor_it->second]});
+  fit->ratings.push_back({anchor, 0.0, 0.0, g.real_games[anchor_id]});
   for (int k = 0; k < n; ++k) {
     if (tick && k % 64 == 63) tick();
     std::fill(column.begin(), column.end(), 0.0);
     column[k] = 1.0;
     cholesky_solve(l, n, column);
-    const int p = player_of[k];
-    fit.ratings.push_back(
-        {names[p], theta[p] * kEloPerNat, std::sqrt(column[k]) * kEloPerNat, real_games[p]});
+    const int p = pr.player_of[k];
+    fit->ratings.push_back({g.names[p], theta[p] * kEloPerNat, std::sqrt(column[k]) * kEloPerNat,
+                            g.real_games[p]});
   }
-  std::sort(fit.ratings.begin() + 1, fit.ratings.end(),
+  std::sort(fit->ratings.begin() + 1, fit->ratings.end(),
             [](const EloRating& x, const EloRating& y) { return x.elo > y.elo; });
+}
+
+}  // namespace
+
+EloFit fit_elo(const std::vector<PairResult>& results, const std::string& anchor,
+               double prior_draws, const std::function<void()>& tick) {
+  const Games g = aggregate_games(results);
+  EloFit fit;
+  const auto anchor_it = g.index.find(anchor);
+  if (anchor_it == g.index.end()) {
+    fit.unrated = g.names;
+    return fit;
+  }
+  const int anchor_id = anchor_it->second;
+  Problem pr = make_problem(g, connected_to(anchor_id, g), anchor_id, prior_draws, &fit.unrated);
+  const std::vector<double> theta = maximise(pr, tick, &fit.iterations);
+  add_ratings(pr, theta, g, anchor, anchor_id, tick, &fit);
   return fit;
 }
 
 void append_pair_result(const std::string& path, const PairResult& r) {
-  JsonLine line;
-  line.add("time", r.time)
-      .add("a", r.a)
-      .add("b", r.b)
-      .add("wins", r.wins)
-      .add("draws", r.draws)
-      .add("losses", r.losses);
-  append_line(path, line.str());
+  Json line;
+  line["time"] = r.time;
+  line["a"] = r.a;
+  line["b"] = r.b;
+  line["wins"] = r.wins;
+  line["draws"] = r.draws;
+  line["losses"] = r.losses;
+  append_line(path, json_line(line));
 }
+
+namespace {
+
+// A game count: a JSON integer in [0, INT_MAX].
+bool count_field(const Json& j, const char* key, int* out) {
+  const auto it = j.find(key);
+  if (it == j.end() || !it->is_number_integer()) return false;
+  const int64_t v = it->get<int64_t>();
+  if (v < 0 || v > std::numeric_limits<int>::max()) return false;
+  *out = static_cast<int>(v);
+  return true;
+}
+
+// One elo_games.jsonl line, or nullopt if it is not a match result.
+std::optional<PairResult> parse_pair_result(const std::string& text) {
+  const std::optional<Json> j = parse_json_object(text);
+  if (!j) return std::nullopt;
+  PairResult r;
+  const auto a = j->find("a"), b = j->find("b"), time = j->find("time");
+  if (a == j->end() || !a->is_string() || b == j->end() || !b->is_string()) return std::nullopt;
+  r.a = a->get<std::string>();
+  r.b = b->get<std::string>();
+  if (!count_field(*j, "wins", &r.wins) || !count_field(*j, "draws", &r.draws) ||
+      !count_field(*j, "losses", &r.losses))
+    return std::nullopt;
+  if (time != j->end()) {
+    if (!time->is_number()) return std::nullopt;
+    r.time = time->get<double>();
+  }
+  if (r.a.empty() || r.b.empty()) return std::nullopt;
+  return r;
+}
+
+}  // namespace
 
 std::vector<PairResult> read_pair_results(const std::string& path) {
   std::vector<PairResult> out;
@@ -231,27 +319,12 @@ std::vector<PairResult> read_pair_results(const std::string& path) {
   while (std::getline(in, text)) {
     ++line_no;
     if (text.find_first_not_of(" \t\r") == std::string::npos) continue;
-    const auto fields = parse_flat_json(text);
-    PairResult r;
-    bool ok = fields.has_value();
-    try {
-      if (ok) {
-        r.a = fields->at("a");
-        r.b = fields->at("b");
-        r.wins = std::stoi(fields->at("wins"));
-        r.draws = std::stoi(fields->at("draws"));
-        r.losses = std::stoi(fields->at("losses"));
-        if (fields->count("time")) r.time = std::stod(fields->at("time"));
-        ok = r.wins >= 0 && r.draws >= 0 && r.losses >= 0 && !r.a.empty() && !r.b.empty();
-      }
-    } catch (const std::exception&) {
-      ok = false;
-    }
-    if (!ok) {
+    std::optional<PairResult> r = parse_pair_result(text);
+    if (!r) {
       spdlog::warn("{}:{}: not a match result line; skipped", path, line_no);
       continue;
     }
-    out.push_back(std::move(r));
+    out.push_back(std::move(*r));
   }
   if (in.bad()) throw IoError("cannot read " + path);
   return out;

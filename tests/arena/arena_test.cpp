@@ -106,7 +106,7 @@ TEST_CASE("Elo fit: exact two-player answers, anchoring and symmetry", "[unit][e
   CHECK(fit.find("x")->stderr_elo > 0);
 }
 
-TEST_CASE("Elo fit: all wins stay finite; unconnected players are unrated", "[unit][eval]") {
+TEST_CASE("Elo fit: all wins stay finite, unconnected players are unrated", "[unit][eval]") {
   const std::vector<PairResult> results{{"strong", "random", 40, 0, 0, 0},
                                         {"island", "other", 3, 0, 1, 0}};
   const EloFit fit = fit_elo(results, "random");
@@ -136,17 +136,24 @@ TEST_CASE("Elo game file round-trips and skips torn lines", "[unit][eval]") {
   CHECK(got[1].b == "mcts:\"x\"");
   CHECK(got[1].losses == 4);
   CHECK(got[1].time == 2.5);
-  // The flat JSON reader skips nested values.
-  const auto fields = parse_flat_json(R"({"k":"v","n":[1,{"a":"]"}],"x":-1.5e3,"o":{"z":1}})");
+  // The one-object reader: nested values, strings with brackets; torn, trailing or non-object
+  // text is refused.
+  const auto fields = parse_json_object(R"({"k":"v","n":[1,{"a":"]"}],"x":-1.5e3,"o":{"z":1}})");
   REQUIRE(fields.has_value());
   CHECK(fields->at("k") == "v");
-  CHECK(fields->at("x") == "-1.5e3");
-  CHECK(fields->count("n") == 0);
-  CHECK_FALSE(parse_flat_json("{\"a\":1").has_value());
-  CHECK_FALSE(parse_flat_json("{\"a\":1} x").has_value());
+  CHECK(fields->at("x").get<double>() == -1.5e3);
+  CHECK(fields->at("n").at(1).at("a") == "]");
+  CHECK_FALSE(parse_json_object("{\"a\":1").has_value());
+  CHECK_FALSE(parse_json_object("{\"a\":1} x").has_value());
+  CHECK_FALSE(parse_json_object("[1]").has_value());
+  // The writer: one line, escapes, non-finite numbers as null, keys in insertion order.
+  Json line;
+  line["z"] = "a\"b\n\x01";
+  line["a"] = std::nan("");
+  CHECK(json_line(line) == R"({"z":"a\"b\n\u0001","a":null})");
 }
 
-TEST_CASE("arena: fixed seeds reproduce a match; colours alternate over shared openings",
+TEST_CASE("arena: fixed seeds reproduce a match, colours alternate over shared openings",
           "[unit][eval]") {
   auto game = connect4();
   const zp::config::Config cfg;
@@ -310,7 +317,7 @@ TEST_CASE("oracle: a malformed positions file is a FormatError naming file:line"
   CHECK_THROWS_AS(read_labelled_positions(dir.path() + "/none.txt", *connect4()), zp::IoError);
 }
 
-TEST_CASE("oracle: players choose on labelled positions; search beats its prior", "[unit][eval]") {
+TEST_CASE("oracle: players choose on labelled positions, search beats its prior", "[unit][eval]") {
   auto game = connect4();
   const zp::config::Config cfg;
   const auto positions = parse(
@@ -349,7 +356,7 @@ TEST_CASE("the committed labelled set parses and its labels are the solver's", "
   }
 }
 
-TEST_CASE("plot: PNG charts from metrics.jsonl; clear errors without it", "[unit][eval]") {
+TEST_CASE("plot: PNG charts from metrics.jsonl, clear errors without it", "[unit][eval]") {
   const std::string zeroplay = zp::test::zeroplay_binary();
   zp::test::TempDir dir;
   auto r = zp::test::run_command(zeroplay + " plot " + dir.path() + "/nope");

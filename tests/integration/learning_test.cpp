@@ -44,7 +44,7 @@ std::vector<std::string> lines_of(const std::string& path) {
 }
 
 // Runs `zeroplay eval arena` and returns its JSON result line's fields.
-std::map<std::string, std::string> arena(const std::string& config, const std::string& a,
+zp::arena::Json arena(const std::string& config, const std::string& a,
                                          const std::string& b, int games, int sims, int seed) {
   const std::string cmd = zp::test::zeroplay_binary() + " eval arena --config " + config + " --a " +
                           a + " --b " + b + " --games " + std::to_string(games) + " --sims " +
@@ -53,12 +53,12 @@ std::map<std::string, std::string> arena(const std::string& config, const std::s
   INFO(cmd << "\n" << r.output);
   REQUIRE(r.exit_code == 0);
   const std::string last = r.output.substr(r.output.rfind('{'));
-  auto fields = zp::arena::parse_flat_json(last.substr(0, last.find('\n')));
+  auto fields = zp::arena::parse_json_object(last.substr(0, last.find('\n')));
   REQUIRE(fields.has_value());
   return *fields;
 }
 
-double win_rate(const std::map<std::string, std::string>& r) { return std::stod(r.at("win_rate")); }
+double win_rate(const zp::arena::Json& r) { return r.at("win_rate").get<double>(); }
 
 }  // namespace
 
@@ -175,23 +175,27 @@ TEST_CASE("the evaluator role gates, rates, records, stops and resumes", "[integ
 
   auto evals = lines_of(run.dir + "/metrics.jsonl");
   REQUIRE(evals.size() == 2);
-  auto first = zp::arena::parse_flat_json(evals[0]);
-  auto second = zp::arena::parse_flat_json(evals[1]);
+  auto first = zp::arena::parse_json_object(evals[0]);
+  auto second = zp::arena::parse_json_object(evals[1]);
   REQUIRE(first.has_value());
   REQUIRE(second.has_value());
   CHECK(first->at("kind") == "eval");
-  CHECK(first->at("version") == "1");
+  CHECK(first->at("version") == 1);
   CHECK(first->count("win_rate_prev") == 0);  // nothing to compare with yet
-  CHECK(second->at("version") == "2");
-  CHECK(second->at("prev_version") == "1");
-  CHECK(second->at("gate_against") == "1");
+  CHECK(second->at("version") == 2);
+  CHECK(second->at("prev_version") == 1);
+  CHECK(second->at("gate_against") == 1);
   for (const char* key : {"elo", "elo_stderr", "win_rate_prev", "win_rate_random", "win_rate_mcts",
                           "oracle_policy_accuracy", "oracle_search_accuracy",
                           "oracle_search_error_rate", "eval_seconds", "best_version"})
     CHECK(second->count(key) == 1);
-  CHECK(second->at("oracle_search_positions") == "40");
-  CHECK(evals[1].find("\"ladder\":[{\"player\":\"random\",\"elo\":0") != std::string::npos);
-  const bool promoted = second->at("promoted") == "true";
+  CHECK(second->at("oracle_search_positions") == 40);
+  const zp::arena::Json& ladder = second->at("ladder");
+  REQUIRE(ladder.is_array());
+  REQUIRE_FALSE(ladder.empty());
+  CHECK(ladder[0].at("player") == "random");
+  CHECK(ladder[0].at("elo") == 0);
+  const bool promoted = second->at("promoted").get<bool>();
   CHECK(run.store->best_version() == (promoted ? 2 : 1));
   CHECK(run.counter(zp::ipc::kBestVersion) == run.store->best_version());
   // Matches: v1 vs random and mcts; v2 vs v1 (also the gate), random and mcts.
@@ -206,9 +210,9 @@ TEST_CASE("the evaluator role gates, rates, records, stops and resumes", "[integ
   require(wait_until([&] { return run.counter(zp::ipc::kEvalVersion) == 3; }, 120));
   evals = lines_of(run.dir + "/metrics.jsonl");
   REQUIRE(evals.size() == 3);
-  auto third = zp::arena::parse_flat_json(evals[2]);
+  auto third = zp::arena::parse_json_object(evals[2]);
   REQUIRE(third.has_value());
-  CHECK(third->at("prev_version") == "2");
+  CHECK(third->at("prev_version") == 2);
   // v3 vs v2, random and mcts; and vs the best v1 for the gate unless v2 became best.
   const auto games = zp::arena::read_pair_results(run.dir + "/elo_games.jsonl");
   CHECK(games.size() == (promoted ? 8u : 9u));

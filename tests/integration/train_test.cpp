@@ -1,6 +1,7 @@
 // End-to-end runs of `zeroplay train` on the tiny Connect Four config: real processes,
 // real shared memory, real sockets. Tagged [integration].
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 #include <fcntl.h>
 #include <signal.h>
@@ -9,7 +10,6 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
-#include <regex>
 #include <set>
 #include <sstream>
 
@@ -23,6 +23,25 @@ using zp::test::ChildProcess;
 using zp::test::wait_until;
 
 namespace {
+
+// The last line of the run's metrics.jsonl (the final status line), as JSON.
+nlohmann::json last_metrics_line(const std::string& run) {
+  std::string last, line;
+  std::ifstream metrics(run + "/metrics.jsonl");
+  while (std::getline(metrics, line)) last = line;
+  INFO("last metrics line: " << last);
+  nlohmann::json j = nlohmann::json::parse(last, nullptr, false);
+  REQUIRE(j.is_object());
+  return j;
+}
+
+// A non-negative integer field of a metrics line.
+long count_field(const nlohmann::json& j, const char* key) {
+  INFO(key << " in " << j.dump());
+  REQUIRE(j.contains(key));
+  REQUIRE(j.at(key).is_number_unsigned());
+  return j.at(key).get<long>();
+}
 
 // Starts `zeroplay train config/tiny.yaml` in `run_dir` with extra arguments.
 std::unique_ptr<ChildProcess> start_train(const std::string& run_dir,
@@ -112,13 +131,8 @@ TEST_CASE("train runs, publishes, switches models, stops cleanly and resumes",
 
   // The final metrics line: what the actors sent equals what the writer made durable, and
   // equals what the shards hold.
-  std::string last, line;
-  std::ifstream metrics(run + "/metrics.jsonl");
-  while (std::getline(metrics, line)) last = line;
-  std::smatch m1, m2;
-  REQUIRE(std::regex_search(last, m1, std::regex("\"games\":(\\d+)")));
-  REQUIRE(std::regex_search(last, m2, std::regex("\"written_games\":(\\d+)")));
-  const long sent = std::stol(m1[1]), written = std::stol(m2[1]);
+  const nlohmann::json last = last_metrics_line(run);
+  const long sent = count_field(last, "games"), written = count_field(last, "written_games");
   CHECK(sent > 0);
   CHECK(written == sent);
   CHECK(count_records(run) == static_cast<size_t>(written));
@@ -126,18 +140,13 @@ TEST_CASE("train runs, publishes, switches models, stops cleanly and resumes",
   CHECK(out.find("pos/s") != std::string::npos);
 
   // Resume: the learner continues from its last step.
-  std::smatch step_match;
-  REQUIRE(std::regex_search(last, step_match, std::regex("\"learner_step\":(\\d+)")));
-  const long step = std::stol(step_match[1]);
+  const long step = count_field(last, "learner_step");
   CHECK(step > 0);
   auto resumed = start_train(run, {"--resume", "--set", "train.max_seconds=25"});
   CHECK(resumed->wait(180) == 0);
   const std::string log = zp::test::read_text(run + "/logs/learner.log");
   CHECK(log.find("resuming from step") != std::string::npos);
-  std::ifstream metrics2(run + "/metrics.jsonl");
-  while (std::getline(metrics2, line)) last = line;
-  REQUIRE(std::regex_search(last, step_match, std::regex("\"learner_step\":(\\d+)")));
-  CHECK(std::stol(step_match[1]) > step);
+  CHECK(count_field(last_metrics_line(run), "learner_step") > step);
 }
 
 TEST_CASE("a non-empty run directory is refused without --resume", "[integration][train]") {
@@ -231,10 +240,6 @@ TEST_CASE("kill -9 of an actor holding the GPU lock, the writer and the learner"
   REQUIRE(train->wait(120) == 0);
   // Nothing acknowledged was lost and nothing is duplicated: every record the actors sent
   // since their last restart is in the shards exactly once.
-  std::string last, line;
-  std::ifstream metrics(run + "/metrics.jsonl");
-  while (std::getline(metrics, line)) last = line;
-  std::smatch m;
-  REQUIRE(std::regex_search(last, m, std::regex("\"written_games\":(\\d+)")));
-  CHECK(count_records(run) == static_cast<size_t>(std::stol(m[1])));
+  CHECK(count_records(run) ==
+        static_cast<size_t>(count_field(last_metrics_line(run), "written_games")));
 }

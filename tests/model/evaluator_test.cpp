@@ -144,7 +144,7 @@ TEST_CASE("torch backend: load_weights hot-swaps in place", "[unit][model]") {
   CHECK(max_abs_diff(outputs(b, 8), want) <= 1e-6f);
 }
 
-TEST_CASE("torch backend: a bad device is a ConfigError; a bad precision never gets past the config",
+TEST_CASE("torch backend: a bad device is a ConfigError, a bad precision never gets past the config",
           "[unit][model]") {
   auto game = game::make_game("tictactoe");
   config::ModelConfig cfg = tiny_model("tpu");
