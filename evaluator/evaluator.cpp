@@ -1,5 +1,6 @@
 #include "evaluator/evaluator.h"
 
+#include <optional>
 #include <fmt/ranges.h>
 #include <unistd.h>
 
@@ -14,6 +15,7 @@
 #include "shared/config/config.h"
 #include "shared/core/clock.h"
 #include "shared/core/error.h"
+#include "shared/core/parse.h"
 #include "shared/core/log.h"
 #include "shared/core/signals.h"
 #include "shared/arena/arena.h"
@@ -46,9 +48,8 @@ std::string version_name(int64_t v) { return "v" + std::to_string(v); }
 // "v12" -> 12, anything else -> 0.
 int64_t parse_version_name(const std::string& name) {
   if (name.size() < 2 || name[0] != 'v') return 0;
-  for (size_t i = 1; i < name.size(); ++i)
-    if (name[i] < '0' || name[i] > '9') return 0;
-  return std::stoll(name.substr(1));
+  const std::optional<uint64_t> v = parse_uint(std::string_view(name).substr(1));
+  return v && *v <= static_cast<uint64_t>(INT64_MAX) ? static_cast<int64_t>(*v) : 0;
 }
 
 // One labelled set and its name, e.g. "Test_L2_R1".

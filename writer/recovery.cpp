@@ -25,7 +25,7 @@ std::string check_shard(const std::string& path, const game::Game& game,
     if (info->game_name != game.name())
       return "holds " + info->game_name + " games, the run plays " + game.name();
     for (const auto& r : *records) data::validate_record(r, game);
-  } catch (const std::exception& e) {
+  } catch (const Error& e) {  // FormatError (bad bytes) or IoError (unreadable)
     return e.what();
   }
   return "";
