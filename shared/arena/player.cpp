@@ -18,23 +18,23 @@ void RandomPlayer::choose_moves(const std::vector<const game::State*>& states,
 }
 
 SearchPlayer::SearchPlayer(std::string name, const game::Game& game,
-                           std::unique_ptr<nn::Backend> evaluator,
+                           std::unique_ptr<nn::Backend> backend,
                            const search::SearchParams& params, uint64_t seed,
                            search::LeafObserver* observer)
     : name_(std::move(name)),
       game_(game),
-      evaluator_(std::move(evaluator)),
+      backend_(std::move(backend)),
       params_(params),
       seed_(seed),
       observer_(observer) {
-  ZP_CHECK(evaluator_ != nullptr);
+  ZP_CHECK(backend_ != nullptr);
   ZP_CHECK_GE(params_.simulations, 1);
 }
 
 void SearchPlayer::choose_moves(const std::vector<const game::State*>& states,
                                 std::vector<game::Action>* moves) {
   moves->resize(states.size());
-  nn::BatchBuffers& buffers = evaluator_->buffers();
+  nn::BatchBuffers& buffers = backend_->buffers();
   const int chunk = buffers.max_batch;  // one leaf per tree per round
   for (size_t begin = 0; begin < states.size(); begin += chunk) {
     const int n = static_cast<int>(std::min(states.size() - begin, static_cast<size_t>(chunk)));
@@ -44,7 +44,7 @@ void SearchPlayer::choose_moves(const std::vector<const game::State*>& states,
       trees_.back()->set_leaf_observer(observer_);
     }
     for (int i = 0; i < n; ++i) trees_[i]->reset(*states[begin + i]);
-    // Rounds: one leaf from every unfinished tree, one evaluator call for all of them.
+    // Rounds: one leaf from every unfinished tree, one backend call for all of them.
     std::vector<int> first(n, 0);
     for (;;) {
       int slots = 0;
@@ -57,7 +57,7 @@ void SearchPlayer::choose_moves(const std::vector<const game::State*>& states,
         slots += t.gather(1, buffers, slots);
       }
       if (!any) break;
-      if (slots > 0) evaluator_->compute(slots);
+      if (slots > 0) backend_->compute(slots);
       // A tree that was skipped or gathered nothing has nothing pending: scatter is a no-op.
       for (int i = 0; i < n; ++i) trees_[i]->scatter(buffers, first[i]);
       tick();
@@ -66,15 +66,15 @@ void SearchPlayer::choose_moves(const std::vector<const game::State*>& states,
   }
 }
 
-PolicyPlayer::PolicyPlayer(std::string name, std::unique_ptr<nn::Backend> evaluator)
-    : name_(std::move(name)), evaluator_(std::move(evaluator)) {
-  ZP_CHECK(evaluator_ != nullptr);
+PolicyPlayer::PolicyPlayer(std::string name, std::unique_ptr<nn::Backend> backend)
+    : name_(std::move(name)), backend_(std::move(backend)) {
+  ZP_CHECK(backend_ != nullptr);
 }
 
 void PolicyPlayer::choose_moves(const std::vector<const game::State*>& states,
                                 std::vector<game::Action>* moves) {
   moves->resize(states.size());
-  nn::BatchBuffers& b = evaluator_->buffers();
+  nn::BatchBuffers& b = backend_->buffers();
   const size_t obs_size = static_cast<size_t>(b.obs_size);
   const size_t num_actions = static_cast<size_t>(b.num_actions);
   for (size_t begin = 0; begin < states.size(); begin += b.max_batch) {
@@ -89,7 +89,7 @@ void PolicyPlayer::choose_moves(const std::vector<const game::State*>& states,
       ZP_CHECK(!legal_.empty());
       for (game::Action a : legal_) legal[a] = 1;
     }
-    evaluator_->compute(n);
+    backend_->compute(n);
     for (int i = 0; i < n; ++i) {
       const float* policy = b.policy + i * num_actions;
       const uint8_t* legal = b.legal + i * num_actions;

@@ -4,7 +4,7 @@
 //
 // A player chooses moves for a batch of positions at once (the arena plays its games side by
 // side, the oracle asks about many positions): search players run one tree per position and
-// evaluate the leaves of all trees in one evaluator call per round, as self-play does.
+// evaluate the leaves of all trees in one backend call per round, as self-play does.
 //
 // Every player here is deterministic given its seed and the sequence of calls: no root noise,
 // temperature 0 (the most visited move), seeded random numbers.
@@ -62,29 +62,29 @@ class RandomPlayer final : public Player {
 };
 
 // PUCT search (shared/search/tree.h) to `params.simulations` visits per move, then the most
-// visited move. The evaluator decides what kind of search this is: a network, uniform priors
+// visited move. The backend decides what kind of search this is: a network, uniform priors
 // with value 0, or random rollouts (pass the RolloutBackend as `observer` too, so it sees
 // the leaf states). Trees are reset for every move (no reuse between calls). Positions beyond
-// the evaluator's max_batch are searched in chunks.
+// the backend's max_batch are searched in chunks.
 class SearchPlayer final : public Player {
  public:
   // `observer` (not owned; may be null) is installed on every tree; it is normally the
-  // evaluator itself.
+  // backend itself.
   SearchPlayer(std::string name, const game::Game& game,
-               std::unique_ptr<nn::Backend> evaluator, const search::SearchParams& params,
+               std::unique_ptr<nn::Backend> backend, const search::SearchParams& params,
                uint64_t seed, search::LeafObserver* observer = nullptr);
   std::string name() const override { return name_; }
   void set_name(std::string name) { name_ = std::move(name); }
   void choose_moves(const std::vector<const game::State*>& states,
                     std::vector<game::Action>* moves) override;
 
-  nn::Backend& evaluator() { return *evaluator_; }
+  nn::Backend& backend() { return *backend_; }
   int simulations() const { return params_.simulations; }
 
  private:
   std::string name_;
   const game::Game& game_;
-  std::unique_ptr<nn::Backend> evaluator_;
+  std::unique_ptr<nn::Backend> backend_;
   const search::SearchParams params_;
   const uint64_t seed_;
   search::LeafObserver* observer_;
@@ -92,19 +92,19 @@ class SearchPlayer final : public Player {
 };
 
 // The network's raw policy: the legal move with the highest prior (ties: the lower action),
-// no search. One evaluator call per max_batch positions.
+// no search. One backend call per max_batch positions.
 class PolicyPlayer final : public Player {
  public:
-  PolicyPlayer(std::string name, std::unique_ptr<nn::Backend> evaluator);
+  PolicyPlayer(std::string name, std::unique_ptr<nn::Backend> backend);
   std::string name() const override { return name_; }
   void choose_moves(const std::vector<const game::State*>& states,
                     std::vector<game::Action>* moves) override;
 
-  nn::Backend& evaluator() { return *evaluator_; }
+  nn::Backend& backend() { return *backend_; }
 
  private:
   std::string name_;
-  std::unique_ptr<nn::Backend> evaluator_;
+  std::unique_ptr<nn::Backend> backend_;
   std::vector<game::Action> legal_;
 };
 

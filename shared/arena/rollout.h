@@ -1,8 +1,8 @@
-// Pure Monte Carlo tree search's evaluator: equal priors over the legal moves, and as value
+// Pure Monte Carlo tree search's backend: equal priors over the legal moves, and as value
 // the average result of random playouts from the leaf (each move uniform among the legal
 // ones, to the end of the game), for the player to move at the leaf.
 //
-// The tree writes only observations into the batch buffers, so this evaluator is also the
+// The tree writes only observations into the batch buffers, so this backend is also the
 // tree's LeafObserver: gather() hands it each leaf's State with its slot, and it keeps a copy
 // per slot until compute(). Install it on every tree that uses it:
 //   auto ev = std::make_unique<RolloutBackend>(game, max_batch, 1, seed);

@@ -2,7 +2,7 @@
 // network batch can serve many trees (the batch-of-games loop).
 //
 // A round:  n = tree.gather(max_leaves, buffers, slot)   // writes n leaves into buffers
-//           ... evaluator.compute(total) over all trees' leaves ...
+//           ... backend.compute(total) over all trees' leaves ...
 //           tree.scatter(buffers, slot)                   // expands and backs up those n
 // The search never calls the network itself. Several leaves per round are taken with virtual
 // loss (pending visits count as losses for the mover); a descent that runs into a leaf
@@ -29,8 +29,8 @@
 
 namespace zp::search {
 
-// Receives the state of every leaf that gather() hands to the evaluator, with its slot, right
-// after the leaf's observation is written: for evaluators that need the position itself
+// Receives the state of every leaf that gather() hands to the backend, with its slot, right
+// after the leaf's observation is written: for backends that need the position itself
 // (random rollouts in shared/arena). Called on the tree's thread; the state is only valid
 // during the call.
 class LeafObserver {

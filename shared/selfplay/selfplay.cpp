@@ -12,18 +12,18 @@ int SelfPlayLoop::batch_capacity(const config::Config& config) {
 }
 
 SelfPlayLoop::SelfPlayLoop(const game::Game& game, const config::Config& config,
-                           nn::Backend& evaluator, uint32_t actor_id, uint64_t seed,
+                           nn::Backend& backend, uint32_t actor_id, uint64_t seed,
                            ComputeFn compute)
     : game_(game),
-      evaluator_(evaluator),
-      compute_(compute ? std::move(compute) : [this](int n) { evaluator_.compute(n); }),
+      backend_(backend),
+      compute_(compute ? std::move(compute) : [this](int n) { backend_.compute(n); }),
       leaves_per_round_(config.search.leaves_per_round),
       temperature_(config.search.temperature),
       temperature_moves_(config.search.temperature_moves),
       actor_id_(actor_id),
       initial_(game.new_initial_state()),
       dense_policy_(game.num_actions()) {
-  ZP_CHECK_GE(evaluator.buffers().max_batch, batch_capacity(config));
+  ZP_CHECK_GE(backend.buffers().max_batch, batch_capacity(config));
   const auto params = search::params_from_config(config.search, /*add_noise=*/true);
   slots_.resize(config.actors.games_per_actor);
   for (size_t i = 0; i < slots_.size(); ++i)
@@ -80,7 +80,7 @@ void SelfPlayLoop::round(std::vector<data::GameRecord>* finished) {
   for (Slot& s : slots_)
     if (!s.live && (game_limit_ == 0 || started_ < game_limit_)) start_game(s);
 
-  nn::BatchBuffers& buffers = evaluator_.buffers();
+  nn::BatchBuffers& buffers = backend_.buffers();
   int slot = 0;
   for (Slot& s : slots_) {
     s.first = slot;
@@ -103,12 +103,12 @@ void SelfPlayLoop::round(std::vector<data::GameRecord>* finished) {
 
 namespace zp::selfplay {
 
-void run_search(search::Tree& tree, nn::Backend& evaluator, int leaves_per_round) {
-  const int leaves = std::min(leaves_per_round, evaluator.buffers().max_batch);
+void run_search(search::Tree& tree, nn::Backend& backend, int leaves_per_round) {
+  const int leaves = std::min(leaves_per_round, backend.buffers().max_batch);
   while (!tree.done()) {
-    const int n = tree.gather(leaves, evaluator.buffers(), 0);
-    if (n > 0) evaluator.compute(n);
-    tree.scatter(evaluator.buffers(), 0);
+    const int n = tree.gather(leaves, backend.buffers(), 0);
+    if (n > 0) backend.compute(n);
+    tree.scatter(backend.buffers(), 0);
   }
 }
 

@@ -2,11 +2,11 @@
 //
 // Plays G games at once. Each round it gathers leaves from every live game's tree
 // (search.leaves_per_round per tree, with virtual loss), evaluates all of them in ONE call to
-// the evaluator, scatters the results back, and plays a move in every game whose search is
+// the backend, scatters the results back, and plays a move in every game whose search is
 // done. A finished game becomes a GameRecord: its moves, the visit distribution at each
 // position and the final result.
 //
-// Not thread-safe; the evaluator is used only from the thread calling round().
+// Not thread-safe; the backend is used only from the thread calling round().
 #pragma once
 
 #include <cstdint>
@@ -26,16 +26,16 @@ struct LoopStats {
   uint64_t positions = 0;   // moves played (= training positions)
   uint64_t games = 0;       // games finished
   uint64_t evals = 0;       // positions evaluated by the network
-  uint64_t batches = 0;     // evaluator calls
+  uint64_t batches = 0;     // backend calls
   uint64_t rounds = 0;
 };
 
 class SelfPlayLoop {
  public:
-  // `compute` runs evaluator.compute(n); the actor wraps it with the GPU lock. Defaults to a
+  // `compute` runs backend.compute(n); the actor wraps it with the GPU lock. Defaults to a
   // plain call. Buffers must hold games * search.leaves_per_round positions.
   using ComputeFn = std::function<void(int n)>;
-  SelfPlayLoop(const game::Game& game, const config::Config& config, nn::Backend& evaluator,
+  SelfPlayLoop(const game::Game& game, const config::Config& config, nn::Backend& backend,
                uint32_t actor_id, uint64_t seed, ComputeFn compute = nullptr);
 
   // Stop starting new games once `n` have been started (0 = never stop).
@@ -63,14 +63,14 @@ class SelfPlayLoop {
     std::unique_ptr<search::Tree> tree;
     data::GameRecord record;
     bool live = false;
-    int first = 0;   // first evaluator slot of this round
+    int first = 0;   // first backend slot of this round
     int count = 0;   // slots used this round
   };
   void start_game(Slot& s);
   void play_move(Slot& s, std::vector<data::GameRecord>* finished);
 
   const game::Game& game_;
-  nn::Backend& evaluator_;
+  nn::Backend& backend_;
   ComputeFn compute_;
   const int leaves_per_round_;
   const float temperature_;
@@ -90,8 +90,8 @@ class SelfPlayLoop {
 
 namespace zp::selfplay {
 
-// Searches one tree to completion with `evaluator`, `leaves_per_round` leaves per batch (for
+// Searches one tree to completion with `backend`, `leaves_per_round` leaves per batch (for
 // play, evaluation and tests; self-play batches many trees through SelfPlayLoop instead).
-void run_search(search::Tree& tree, nn::Backend& evaluator, int leaves_per_round);
+void run_search(search::Tree& tree, nn::Backend& backend, int leaves_per_round);
 
 }  // namespace zp::selfplay
