@@ -148,15 +148,25 @@ TEST_CASE("model store: a reader racing a writer process never sees a torn model
   // Model v: (v * 7919) % kCapacity + 1 bytes, every byte v & 0xff.
   auto size_of = [](int64_t v) { return static_cast<size_t>(v * 7919) % kCapacity + 1; };
 
+  // The writer starts once the reader is polling, and pauses 1 ms every 50 versions, so that
+  // the two overlap even when other tests load the cores (the check below needs overlap).
+  int go[2];
+  REQUIRE(::pipe(go) == 0);
   const pid_t pid = fork_child([&] {
+    char c;
+    if (::read(go[0], &c, 1) != 1) return;
     auto w = ModelStore::open(name);
     std::string buf;
     for (int64_t v = 1; v <= kVersions; ++v) {
       buf.assign(size_of(v), static_cast<char>(v & 0xff));
       w->publish_latest(v, buf);
       if (v % 10 == 0) w->publish_best(v, buf);
+      if (v % 50 == 0) ::usleep(1000);
     }
   });
+  REQUIRE(::write(go[1], "g", 1) == 1);
+  ::close(go[0]);
+  ::close(go[1]);
 
   std::string bytes;
   int64_t reads = 0, bad = 0, last = 0, regressions = 0;
