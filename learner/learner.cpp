@@ -48,6 +48,7 @@ class Learner {
   void beat() { stats_->heartbeat(kSlot); }
   std::unique_ptr<model::Trainer> make_trainer() const;
   void resume_or_start();
+  bool resume_from_model_file();
   void refill_window();
   void poll_shards();
   bool over_budget() const;
@@ -132,14 +133,22 @@ void Learner::resume_or_start() {
       state_.step = trainer_->step();
       resumed = true;
     } catch (const Error& e) {
-      // Both files are written atomically, so this takes outside damage. The model files
-      // stay on disk; training restarts from a fresh network but versions keep increasing.
-      spdlog::error("cannot resume from {}: {}; starting from a fresh network", ck_dir_,
-                    e.what());
+      // Both files are written atomically, so this takes outside damage. Never fall back to
+      // random weights (they would be published as the newest model): continue from the
+      // newest model file that loads, or refuse to start.
+      spdlog::error("cannot resume from {}: {}", ck_dir_, e.what());
       trainer_ = make_trainer();
       state_ = LearnerState{};
+      if (!resume_from_model_file())
+        throw StateError("cannot resume: the training state in " + ck_dir_ +
+                         " is unreadable and no model-<v>.zpck there loads; refusing to "
+                         "train on from random weights");
+      resumed = true;
     }
   }
+  // The step this incarnation starts from, first: rates count the steps made since (status.h).
+  stats_->set(kSlot, ipc::kTrainStepsStart, trainer_->step());
+  stats_->set(kSlot, ipc::kTrainSteps, trainer_->step());
   // The store (it outlives learner restarts) or the disk may hold newer versions than the
   // saved state, e.g. after a failed resume: versions never go back.
   state_.version = std::max({state_.version, store_->latest_version(),
@@ -161,6 +170,28 @@ void Learner::resume_or_start() {
     spdlog::info("starting from a fresh network");
     publish();  // version 1 (or the store's next): the random initial weights
   }
+}
+
+// The newest model-<v>.zpck that loads into the trainer, with its step; false if none does.
+// The optimizer state (momenta) starts fresh.
+bool Learner::resume_from_model_file() {
+  for (const int64_t v : model_versions(ck_dir_)) {
+    const std::string path = ctx_.paths().model_file(v);
+    try {
+      const std::string bytes = model::read_checkpoint_file(path);
+      const model::CheckpointMeta meta = model::decode_checkpoint(bytes).meta;
+      trainer_->load_checkpoint(bytes);
+      trainer_->set_step(meta.training_step);
+      state_.step = meta.training_step;
+      state_.version = meta.model_version;
+      spdlog::warn("falling back to {} (step {}, version {}); the optimizer state starts fresh",
+                   run::model_file_name(v), meta.training_step, meta.model_version);
+      return true;
+    } catch (const Error& e) {
+      spdlog::warn("{} does not load either: {}", path, e.what());
+    }
+  }
+  return false;
 }
 
 void Learner::refill_window() {

@@ -80,6 +80,13 @@ std::vector<std::pair<int64_t, fs::path>> model_files(const std::string& dir) {
 
 }  // namespace
 
+std::vector<int64_t> model_versions(const std::string& dir) {
+  std::vector<int64_t> versions;
+  for (const auto& [v, path] : model_files(dir)) versions.push_back(v);
+  std::reverse(versions.begin(), versions.end());
+  return versions;
+}
+
 int64_t highest_model_version(const std::string& dir) {
   const auto files = model_files(dir);
   return files.empty() ? 0 : files.back().first;

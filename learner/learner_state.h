@@ -21,6 +21,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace zp::learner {
 
@@ -42,6 +43,9 @@ LearnerState load_learner_state(const std::string& checkpoints_dir);
 
 // Writes `latest` naming run::model_file_name(version). Throws IoError.
 void write_latest(const std::string& checkpoints_dir, int64_t version);
+
+// The <v> of every model-<v>.zpck file in the directory, newest first.
+std::vector<int64_t> model_versions(const std::string& checkpoints_dir);
 
 // The highest <v> among model-<v>.zpck files in the directory (0 if none).
 int64_t highest_model_version(const std::string& checkpoints_dir);

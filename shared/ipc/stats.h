@@ -50,6 +50,9 @@ enum Counter : int {
   kEvalEloMilli,         // evaluator: Elo x 1000 of kEvalVersion
   kEvalOracleMilli,      // evaluator: oracle accuracy x 1000 (search)
   kBestVersion,          // evaluator: best (gated) version
+  kTrainStepsStart,      // learner: the step it started from (resumed from a checkpoint), set
+                         //   before kTrainSteps; rates count kTrainSteps - kTrainStepsStart
+  kStartedNs,            // supervisor: steady clock when it started (elapsed time of the run)
   kNumCounters = 32
 };
 

@@ -217,6 +217,10 @@ void Trainer::load_training_state(const std::string& path) {
 }
 
 int64_t Trainer::step() const { return impl_->step; }
+void Trainer::set_step(int64_t step) {
+  ZP_CHECK_GE(step, 0);
+  impl_->step = step;
+}
 double Trainer::current_lr() const { return impl_->lr_at(impl_->step); }
 std::string Trainer::device() const { return impl_->device_string; }
 

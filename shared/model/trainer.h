@@ -58,6 +58,9 @@ class Trainer {
   // Replaces the weights with a checkpoint's (e.g. to start from a published model); the
   // optimizer state and step counter are unchanged. Throws FormatError if incompatible.
   void load_checkpoint(std::string_view checkpoint_bytes);
+  // Sets the step counter (and so the learning-rate schedule's position), e.g. to the step
+  // of a checkpoint loaded with load_checkpoint when the training state is lost.
+  void set_step(int64_t step);
 
   // Resume file: weights, optimizer state (momenta / Adam moments) and the step counter, so
   // a restarted learner continues exactly. Layout, little-endian:

@@ -439,3 +439,60 @@ TEST_CASE("learner process stops by itself at train.max_steps", "[integration][l
   CHECK(meta.training_step == 10);
   CHECK(read_text(run + "/checkpoints/latest") == "model-4.zpck\n");
 }
+
+TEST_CASE("learner: a corrupt training state resumes from the newest model file, never random",
+          "[integration][learner]") {
+  using namespace zp::ipc;
+  using namespace zp::run;
+  auto g = connect4();
+  zp::test::TempDir tmp;
+  const std::string run = tmp.path(), out = run + "/learner.out";
+  const std::vector<std::string> base = {"learner.min_positions=50", "learner.batch_size=16",
+                                         "learner.publish_every_steps=4"};
+  auto config_with_max_steps = [&](int steps) {
+    auto overrides = base;
+    overrides.push_back("train.max_steps=" + std::to_string(steps));
+    write_text(run + "/config.yaml",
+               zp::config::to_yaml(zp::config::load_config(
+                   zp::test::source_dir() + "/config/tiny.yaml", overrides)));
+  };
+  fs::create_directories(run + "/shards");
+  config_with_max_steps(10);
+  const std::string run_id = new_run_id();
+  write_text(run + "/run_id", run_id);
+  ShmCleanup cleanup{RunNames::make(run_id, run, "")};
+  auto stats = Stats::create(cleanup.names.stats, 2);
+  auto store = ModelStore::create(cleanup.names.models, 32u << 20);
+  write_shard(*g, run + "/shards/shard-000001.zps", 20, 21);
+  {
+    zp::test::ChildProcess learner(learner_argv(run), out);
+    WAIT_OR_FAIL(!learner.running(), 120);
+    REQUIRE(learner.wait(1) == 0);
+  }
+  REQUIRE(store->latest_version() == 4);  // model-4.zpck holds step 10
+  // Outside damage to the training state; the run continues to 14 steps.
+  write_text(run + "/checkpoints/training_state.pt", std::string(500, 'x'));
+  config_with_max_steps(14);
+  {
+    zp::test::ChildProcess learner(learner_argv(run), out);
+    WAIT_OR_FAIL(!learner.running(), 120);
+    CHECK(learner.wait(1) == 0);
+  }
+  const std::string log = read_text(run + "/logs/learner.log");
+  CHECK_THAT(log, Catch::Contains("falling back to model-4.zpck (step 10, version 4)"));
+  // Training went on from step 10: the next version was trained past it (a fresh network
+  // would have published step 4 as version 5).
+  const auto next = zp::model::read_checkpoint_meta(run + "/checkpoints/model-5.zpck");
+  CHECK(next.training_step > 10);
+  CHECK(stats->get(kLearnerSlot, kTrainSteps) == 14);
+
+  // No loadable model file either: a clear refusal, not random weights.
+  write_text(run + "/checkpoints/training_state.pt", std::string(500, 'x'));
+  for (const auto& e : fs::directory_iterator(run + "/checkpoints"))
+    if (e.path().extension() == ".zpck") write_text(e.path().string(), "garbage");
+  config_with_max_steps(20);
+  const auto r = zp::test::run_command(zp::test::zeroplay_binary() + " learner --run-dir " + run +
+                                       " 2>&1");
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.output, Catch::Contains("refusing to train on from random weights"));
+}
