@@ -42,6 +42,7 @@
 #include "shared/arena/players.h"
 #include "shared/game/registry.h"
 #include "shared/model/checkpoint.h"
+#include "shared/model/device.h"
 #include "cli/commands.h"
 
 extern char** environ;
@@ -204,6 +205,7 @@ void run_oracle(const OracleCli& o) {
   const config::Config cfg = load_optional_config(o.config_path, overrides);
   if (o.checkpoint.empty() == !o.uniform)
     throw ConfigError("eval oracle: give exactly one of --checkpoint CKPT and --uniform");
+  if (!o.uniform) model::resolve_device(cfg.model.device, "model.device");  // before any work
   auto game = game::make_game(cfg.game.name, {cfg.game.board_size});
   const auto positions = arena::read_labelled_positions(o.positions, *game);
   const int sims = o.sims >= 0 ? o.sims : cfg.evaluator.simulations;

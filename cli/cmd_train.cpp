@@ -29,7 +29,8 @@ void run_status(const std::string& run_dir, double seconds) {
   std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
   const supervisor::Snapshot b = supervisor::take_snapshot(*stats);
   const auto st = supervisor::compute_status(
-      a, b, 0.0, ctx.config.actors.games_per_actor * ctx.config.search.leaves_per_round);
+      a, b, supervisor::run_elapsed_s(b),
+      ctx.config.actors.games_per_actor * ctx.config.search.leaves_per_round);
   std::printf("%s\n", supervisor::format_status_line(st).c_str());
   for (int i = 0; i < b.num_actors; ++i) {
     const auto& s = b.slots[ipc::kFirstActorSlot + i];

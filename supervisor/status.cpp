@@ -9,6 +9,17 @@
 
 namespace zp::supervisor {
 
+namespace {
+
+// Steps the learner made since the step it started from (0, or a resumed checkpoint's). Never
+// negative: kTrainStepsStart is set first, so a snapshot may see it ahead of kTrainSteps.
+int64_t learner_steps_made(const Snapshot& s) {
+  const auto& l = s.slots[ipc::kLearnerSlot];
+  return std::max<int64_t>(0, l[ipc::kTrainSteps] - l[ipc::kTrainStepsStart]);
+}
+
+}  // namespace
+
 Snapshot take_snapshot(const ipc::Stats& stats) {
   Snapshot s;
   s.time_s = now_s();
@@ -20,6 +31,11 @@ Snapshot take_snapshot(const ipc::Stats& stats) {
       s.slots[i][c] = stats.get(static_cast<int>(i), static_cast<ipc::Counter>(c));
   }
   return s;
+}
+
+double run_elapsed_s(const Snapshot& s) {
+  const int64_t started_ns = s.slots[ipc::kSupervisorSlot][ipc::kStartedNs];
+  return started_ns > 0 ? std::max(0.0, s.time_s - started_ns * 1e-9) : 0.0;
 }
 
 Status compute_status(const Snapshot& prev, const Snapshot& cur, double elapsed_s,
@@ -61,7 +77,10 @@ Status compute_status(const Snapshot& prev, const Snapshot& cur, double elapsed_
   st.duplicates = w[ipc::kRecordsDuplicate];
   const auto& l = cur.slots[ipc::kLearnerSlot];
   st.learner_step = l[ipc::kTrainSteps];
-  st.steps_per_s = delta(ipc::kLearnerSlot, ipc::kTrainSteps) / dt;
+  // Resumed steps are not progress: the rate counts the steps made since the learner's start
+  // step; after a learner restart, those of the new incarnation (as delta() does).
+  const int64_t made = learner_steps_made(cur), new_steps = made - learner_steps_made(prev);
+  st.steps_per_s = (new_steps >= 0 ? new_steps : made) / dt;
   st.loss_policy = l[ipc::kLossPolicyMicro] * 1e-6;
   st.loss_value = l[ipc::kLossValueMicro] * 1e-6;
   st.window = l[ipc::kWindowPositions];

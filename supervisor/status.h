@@ -17,6 +17,9 @@ struct Snapshot {
 };
 
 Snapshot take_snapshot(const ipc::Stats& stats);
+// Seconds from the supervisor's start (kStartedNs) to the snapshot: the elapsed time its own
+// status line shows. 0 when the supervisor did not record its start.
+double run_elapsed_s(const Snapshot& s);
 
 // Figures derived from two snapshots `dt` apart.
 struct Status {

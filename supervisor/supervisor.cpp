@@ -29,6 +29,7 @@
 #include "shared/ipc/model_store.h"
 #include "shared/run/names.h"
 #include "shared/ipc/stats.h"
+#include "shared/model/device.h"
 #include "shared/model/network_backend.h"
 #include "supervisor/status.h"
 
@@ -37,6 +38,9 @@ namespace fs = std::filesystem;
 namespace zp::supervisor {
 
 namespace {
+
+// While stopping, a line of what is still running every this many seconds.
+constexpr double kStopReportS = 3.0;
 
 struct Process {
   std::string name;                // "writer", "actor-3", ...
@@ -70,6 +74,44 @@ size_t model_slot_bytes(const game::Game& g, const config::ModelConfig& m) {
   return bytes + bytes / 8 + (64u << 10);
 }
 
+// Every device the roles will use must exist here: model.device (actors, evaluator) and
+// learner.device. Checked before anything is created or spawned, so that a missing GPU is one
+// error line, not roles crashing until the supervisor gives up. "auto" always resolves (to the
+// CPU at worst) and is left to the roles, so a CPU config never initialises CUDA here; the
+// roles are exec'd, so a driver this query initialises does not reach them.
+void check_devices(const config::Config& cfg) {
+  for (const auto& [spec, key] : {std::pair<std::string, const char*>{cfg.model.device,
+                                                                      "model.device"},
+                                  {cfg.learner.device, "learner.device"}})
+    if (spec != "auto") model::resolve_device(spec, key);
+}
+
+// The last line of `path` that reports an error: a log line at level error or critical, or a
+// "...error: ..." / "fatal" line (main's one-line report, the C++ runtime's). Reads at most the
+// last 64 KiB. "" when there is none.
+std::string last_error_line(const std::string& path) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in) return "";
+  const std::streamoff size = in.tellg();
+  in.seekg(std::max<std::streamoff>(0, size - (64 << 10)));
+  std::string line, last;
+  while (std::getline(in, line)) {
+    for (const char* mark : {"] error ", "] critical ", "error: ", "fatal", "terminate called"})
+      if (line.find(mark) != std::string::npos) last = line;
+  }
+  return last;
+}
+
+// "  last error in <role>.log: ...\n" and the same for .out, for the give-up message.
+std::string last_error_lines(const std::string& logs_dir, const std::string& role) {
+  std::string out;
+  for (const char* ext : {".log", ".out"}) {
+    const std::string line = last_error_line(logs_dir + "/" + role + ext);
+    out += "  last error in " + role + ext + ": " + (line.empty() ? "(none)" : line) + "\n";
+  }
+  return out;
+}
+
 class Supervisor {
  public:
   Supervisor(const TrainOptions& o) : options_(o) {}
@@ -77,12 +119,15 @@ class Supervisor {
 
  private:
   void prepare_run_dir();
+  void create_processes();
   void spawn(Process& p);
   void reap();
   void check_heartbeats();
   void report(bool final);
   void stop_all();
   void stop_group(const std::vector<Process*>& group, double timeout_s);
+  std::string waiting_for(const Process& p) const;
+  void report_waiting(const std::vector<Process*>& group, double kill_in_s);
   void kill_all_hard();
   void cleanup_shm();
 
@@ -100,7 +145,10 @@ class Supervisor {
   Snapshot last_;
   std::ofstream metrics_;
   bool stopping_ = false;
+  Stopwatch stop_clock_;          // since stop_all() began
+  double next_wait_report_s_ = 0;  // on stop_clock_
   std::string give_up_reason_;
+  std::string give_up_details_;   // the role's last error lines
 };
 
 void Supervisor::prepare_run_dir() {
@@ -125,6 +173,7 @@ void Supervisor::prepare_run_dir() {
                         " is not empty; pass --resume to continue that run, or pick another "
                         "--run-dir");
   }
+  check_devices(cfg_);  // before anything is created
   for (const char* sub : {"", "/logs", "/shards", "/checkpoints"}) {
     std::error_code ec;
     fs::create_directories(run_dir_ + sub, ec);
@@ -197,6 +246,7 @@ void Supervisor::reap() {
         give_up_reason_ = p->name + " crashed " + std::to_string(p->crashes.size()) +
                           " times in 2 minutes (last: " + how + "); see " + run_dir_ + "/logs/" +
                           p->name + ".log and .out";
+        give_up_details_ = last_error_lines(run_dir_ + "/logs", p->name);
         stopping_ = true;
         break;
       }
@@ -257,6 +307,10 @@ void Supervisor::stop_group(const std::vector<Process*>& group, double timeout_s
         alive = true;
     }
     if (!alive) return;
+    if (stop_clock_.seconds() >= next_wait_report_s_) {
+      report_waiting(group, timeout_s - sw.seconds());
+      next_wait_report_s_ = stop_clock_.seconds() + kStopReportS;
+    }
     if (stop_signal_count() >= 2 || sw.seconds() > timeout_s) {
       for (Process* p : group)
         if (p->pid > 0) {
@@ -271,10 +325,33 @@ void Supervisor::stop_group(const std::vector<Process*>& group, double timeout_s
   }
 }
 
+// What a process that has been asked to stop is still doing, as far as the supervisor knows.
+std::string Supervisor::waiting_for(const Process& p) const {
+  if (&p == learner_) return "the learner's checkpoint";
+  if (&p == writer_) return "the writer flushing its last shard";
+  if (p.name == "evaluator") return "the evaluator finishing a match";
+  const int64_t pending = stats_->get(p.slot, ipc::kRecordsPending);
+  if (pending > 0)
+    return p.name + " draining " + std::to_string(pending) + " unacknowledged records";
+  return p.name + " finishing a search round";
+}
+
+// One line naming the processes of `group` still alive, and when they will be killed.
+void Supervisor::report_waiting(const std::vector<Process*>& group, double kill_in_s) {
+  std::string what;
+  for (const Process* p : group)
+    if (p->pid > 0) what += (what.empty() ? "" : ", ") + waiting_for(*p);
+  std::printf("[supervisor] stopping for %.0f s: waiting for %s (killed in %.0f s if not done)\n",
+              stop_clock_.seconds(), what.c_str(), std::max(0.0, kill_in_s));
+  std::fflush(stdout);
+}
+
 void Supervisor::stop_all() {
   std::printf("[supervisor] stopping: actors first, then the writer flushes and the learner "
               "saves a checkpoint (Ctrl-C again to kill at once)\n");
   std::fflush(stdout);
+  stop_clock_.reset();
+  next_wait_report_s_ = kStopReportS;
   stop_group(actors_, cfg_.writer.shard_seconds + 20);
   std::vector<Process*> others;
   for (auto& p : procs_)
@@ -300,25 +377,8 @@ void Supervisor::cleanup_shm() {
   ipc::ModelStore::remove(names_.models);
 }
 
-int Supervisor::run() {
-  run_dir_ = options_.run_dir;
-  prepare_run_dir();
-  exe_ = exe_path();
-  init_logging("supervisor", run_dir_ + "/logs/supervisor.log");
-  spdlog::info("resolved config:\n{}", config::to_yaml(cfg_));
-  for (const auto& name : run::remove_stale_objects())
-    spdlog::info("removed stale shared-memory object {}", name);
-  if (cfg_.actors.count > ipc::kMaxActors)
-    throw ConfigError("actors.count " + std::to_string(cfg_.actors.count) + " exceeds " +
-                      std::to_string(ipc::kMaxActors));
-  auto game = game::make_game(cfg_.game.name, {cfg_.game.board_size});
-  stats_ = ipc::Stats::create(names_.stats, cfg_.actors.count);
-  stats_->set(ipc::kSupervisorSlot, ipc::kPid, getpid());
-  store_ = ipc::ModelStore::create(names_.models, model_slot_bytes(*game, cfg_.model));
-  metrics_.open(run_dir_ + "/metrics.jsonl", std::ios::app);
-
-  install_stop_handlers();
-
+// The role processes, in start order: writer, learner, evaluator (when enabled), actors.
+void Supervisor::create_processes() {
   auto add = [&](const std::string& name, std::vector<std::string> args, int slot) {
     procs_.push_back(std::make_unique<Process>());
     Process& p = *procs_.back();
@@ -335,6 +395,31 @@ int Supervisor::run() {
     actors_.push_back(add("actor-" + std::to_string(i),
                           {"actor", "--run-dir", run_dir_, "--index", std::to_string(i)},
                           ipc::kFirstActorSlot + i));
+}
+
+int Supervisor::run() {
+  run_dir_ = options_.run_dir;
+  prepare_run_dir();
+  exe_ = exe_path();
+  init_logging("supervisor", run_dir_ + "/logs/supervisor.log");
+  spdlog::info("resolved config:\n{}", config::to_yaml(cfg_));
+  for (const auto& name : run::remove_stale_objects())
+    spdlog::info("removed stale shared-memory object {}", name);
+  if (cfg_.actors.count > ipc::kMaxActors)
+    throw ConfigError("actors.count " + std::to_string(cfg_.actors.count) + " exceeds " +
+                      std::to_string(ipc::kMaxActors));
+  auto game = game::make_game(cfg_.game.name, {cfg_.game.board_size});
+  stats_ = ipc::Stats::create(names_.stats, cfg_.actors.count);
+  stats_->set(ipc::kSupervisorSlot, ipc::kPid, getpid());
+  // The start of clock_, so that `zeroplay status` shows the elapsed time this line shows.
+  stats_->set(ipc::kSupervisorSlot, ipc::kStartedNs,
+              now_ns() - static_cast<int64_t>(clock_.seconds() * 1e9));
+  store_ = ipc::ModelStore::create(names_.models, model_slot_bytes(*game, cfg_.model));
+  metrics_.open(run_dir_ + "/metrics.jsonl", std::ios::app);
+
+  install_stop_handlers();
+
+  create_processes();
   std::printf("[supervisor] run %s in %s: %s, %d actors x %d games, %d simulations/move%s\n",
               names_.run_id.c_str(), run_dir_.c_str(), cfg_.game.name.c_str(), cfg_.actors.count,
               cfg_.actors.games_per_actor, cfg_.search.simulations,
@@ -373,7 +458,8 @@ int Supervisor::run() {
   report(true);
   cleanup_shm();
   if (!give_up_reason_.empty()) {
-    std::fprintf(stderr, "zeroplay: error: giving up: %s\n", give_up_reason_.c_str());
+    std::fprintf(stderr, "zeroplay: error: giving up: %s\n%s", give_up_reason_.c_str(),
+                 give_up_details_.c_str());
     return 1;
   }
   std::printf("[supervisor] stopped cleanly; run directory %s\n", run_dir_.c_str());

@@ -1,0 +1,169 @@
+// What the `zeroplay train` supervisor tells its user, through the real binary on
+// config/tiny.yaml: why it gave up on a role, the run's elapsed time in `zeroplay status`,
+// rates that start from resumed counters, and what it waits for while it stops. Short runs
+// (a few seconds of training, the evaluator off).
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <regex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "shared/ipc/stats.h"
+#include "shared/run/context.h"
+#include "tests/test_support.h"
+
+namespace fs = std::filesystem;
+using zp::test::ChildProcess;
+using zp::test::wait_until;
+
+namespace {
+
+// `zeroplay train config/tiny.yaml --run-dir RUN` without the evaluator, plus `extra`; its
+// stdout and stderr go to RUN.out.
+std::unique_ptr<ChildProcess> start_train(const std::string& run_dir,
+                                          const std::vector<std::string>& extra) {
+  std::vector<std::string> argv{zp::test::zeroplay_binary(), "train",
+                                zp::test::source_dir() + "/config/tiny.yaml", "--run-dir",
+                                run_dir, "--set", "evaluator.enabled=false"};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  return std::make_unique<ChildProcess>(argv, run_dir + ".out");
+}
+
+// The run's stats block, once the supervisor has created it (null after 60 s).
+std::unique_ptr<zp::ipc::Stats> attach(const std::string& run_dir) {
+  std::unique_ptr<zp::ipc::Stats> stats;
+  wait_until(
+      [&] {
+        try {
+          if (!fs::exists(run_dir + "/run_id")) return false;
+          stats = zp::ipc::Stats::open(zp::run::load_run_context(run_dir).names.stats);
+          return true;
+        } catch (const std::exception&) {
+          return false;
+        }
+      },
+      60);
+  return stats;
+}
+
+// The status lines of metrics.jsonl, in order.
+std::vector<nlohmann::json> status_lines(const std::string& run_dir) {
+  std::vector<nlohmann::json> out;
+  std::ifstream in(run_dir + "/metrics.jsonl");
+  std::string line;
+  while (std::getline(in, line)) {
+    nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
+    if (j.is_object() && j.contains("steps_per_s")) out.push_back(std::move(j));
+  }
+  return out;
+}
+
+bool output_matches(const std::string& path, const std::regex& re) {
+  const std::string text = zp::test::read_text(path);
+  return std::regex_search(text, re);
+}
+
+}  // namespace
+
+TEST_CASE("giving up on a role prints the last error lines of its log and .out",
+          "[integration][supervisor]") {
+  zp::test::TempDir tmp;
+  const std::string run = tmp.path() + "/run";
+  // The writer cannot bind this endpoint: it fails at start-up every time.
+  auto train = start_train(run, {"--set", "writer.endpoint=tcp://256.1.1.1:5555", "--set",
+                                 "actors.count=1", "--set", "writer.shard_seconds=0.5",
+                                 "--set", "train.max_seconds=0"});
+  const int rc = train->wait(120);
+  const std::string out = zp::test::read_text(run + ".out");
+  INFO(out);
+  CHECK(rc == 1);
+  CHECK(out.find("zeroplay: error: giving up: writer crashed 5 times") != std::string::npos);
+  CHECK(std::regex_search(out, std::regex("\n  last error in writer\\.log: [^\n]*\\[writer\\] "
+                                          "critical fatal: cannot bind "
+                                          "tcp://256\\.1\\.1\\.1:5555")));
+  CHECK(std::regex_search(out, std::regex("\n  last error in writer\\.out: zeroplay: error: "
+                                          "cannot bind tcp://256\\.1\\.1\\.1:5555")));
+}
+
+TEST_CASE("zeroplay status shows the run's elapsed time", "[integration][supervisor]") {
+  zp::test::TempDir tmp;
+  const std::string run = tmp.path() + "/run";
+  auto train = start_train(run, {"--set", "actors.count=1", "--set", "train.max_seconds=8"});
+  REQUIRE(attach(run));
+  std::this_thread::sleep_for(std::chrono::seconds(4));
+  const auto r = zp::test::run_command(zp::test::zeroplay_binary() + " status " + run +
+                                       " --seconds 0.5");
+  INFO(r.output);
+  CHECK(r.exit_code == 0);
+  std::smatch m;
+  REQUIRE(std::regex_search(r.output, m, std::regex("^\\[ *(\\d+)s\\] pos/s")));
+  const int elapsed = std::stoi(m[1]);
+  CHECK(elapsed >= 4);
+  CHECK(elapsed < 60);
+  CHECK(train->wait(90) == 0);
+}
+
+TEST_CASE("after --resume, rates start from the resumed counters", "[integration][supervisor]") {
+  zp::test::TempDir tmp;
+  const std::string run = tmp.path() + "/run";
+  REQUIRE(start_train(run, {"--set", "train.max_seconds=8"})->wait(90) == 0);
+  const size_t first_run = status_lines(run).size();
+  REQUIRE(first_run > 0);
+  const int64_t resumed_step = status_lines(run).back().at("learner_step").get<int64_t>();
+  INFO("resumed from step " << resumed_step);
+  REQUIRE(resumed_step >= 20);
+
+  std::vector<std::string> argv{zp::test::zeroplay_binary(), "train", "--resume", "--run-dir",
+                                run, "--set", "train.max_seconds=5"};
+  REQUIRE(ChildProcess(argv, run + ".out").wait(90) == 0);
+  const std::vector<nlohmann::json> lines = status_lines(run);
+  REQUIRE(lines.size() > first_run);
+  // Steps the rates account for over the resumed run: the sum of rate x interval.
+  double counted = 0, prev_elapsed = 0;
+  for (size_t i = first_run; i < lines.size(); ++i) {
+    const double elapsed = lines[i].at("elapsed_s").get<double>();
+    counted += lines[i].at("steps_per_s").get<double>() * (elapsed - prev_elapsed);
+    prev_elapsed = elapsed;
+  }
+  const int64_t made = lines.back().at("learner_step").get<int64_t>() - resumed_step;
+  INFO(zp::test::read_text(run + ".out"));
+  INFO("steps made after the resume " << made << ", counted by the rates " << counted);
+  CHECK(made >= 0);
+  // Counting the resumed steps as progress would add resumed_step to `counted`.
+  CHECK(counted < made + resumed_step / 2.0);
+}
+
+TEST_CASE("while stopping, the supervisor says what it waits for",
+          "[integration][supervisor]") {
+  zp::test::TempDir tmp;
+  const std::string run = tmp.path() + "/run";
+  auto train = start_train(run, {"--set", "train.max_seconds=6"});
+  auto stats = attach(run);
+  REQUIRE(stats);
+  INFO(zp::test::read_text(run + ".out"));
+  REQUIRE(wait_until(
+      [&] { return stats->get(zp::ipc::kWriterSlot, zp::ipc::kPositions) > 0; }, 60));
+  // A stalled writer: the actors cannot get their records acknowledged while they stop.
+  const pid_t writer = static_cast<pid_t>(stats->get(zp::ipc::kWriterSlot, zp::ipc::kPid));
+  REQUIRE(writer > 0);
+  struct Resume {
+    pid_t pid;
+    ~Resume() { kill(pid, SIGCONT); }
+  } resume{writer};
+  kill(writer, SIGSTOP);
+  const std::regex waiting(
+      "\\[supervisor\\] stopping for \\d+ s: waiting for [^\n]*actor-\\d draining \\d+ "
+      "unacknowledged records");
+  const bool said = wait_until([&] { return output_matches(run + ".out", waiting); }, 30);
+  kill(writer, SIGCONT);
+  CHECK(said);
+  CHECK(train->wait(90) == 0);
+}
