@@ -14,6 +14,7 @@
 #include <ctime>
 #include <deque>
 #include <filesystem>
+#include <optional>
 #include <fstream>
 #include <memory>
 #include <thread>
@@ -27,6 +28,7 @@
 #include "shared/data/shard.h"
 #include "shared/game/registry.h"
 #include "shared/ipc/model_store.h"
+#include "shared/run/lock.h"
 #include "shared/run/names.h"
 #include "shared/ipc/stats.h"
 #include "shared/model/device.h"
@@ -135,6 +137,7 @@ class Supervisor {
   config::Config cfg_;
   std::string run_dir_, exe_;
   run::RunNames names_;
+  std::optional<run::RunLock> lock_;  // held for the supervisor's whole life
   std::unique_ptr<ipc::Stats> stats_;
   std::unique_ptr<ipc::ModelStore> store_;
   std::vector<std::unique_ptr<Process>> procs_;
@@ -179,6 +182,7 @@ void Supervisor::prepare_run_dir() {
     fs::create_directories(run_dir_ + sub, ec);
     if (ec) throw IoError("cannot create " + run_dir_ + sub + ": " + ec.message());
   }
+  lock_.emplace(run_dir_);  // before anything in the directory is written
   write_file_atomic(run_dir_ + "/config.yaml", config::to_yaml(cfg_));
   names_ = run::RunNames::make(run::new_run_id(), run_dir_, cfg_.writer.endpoint);
   write_file_atomic(run_dir_ + "/run_id", names_.run_id + "\n");

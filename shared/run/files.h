@@ -3,6 +3,7 @@
 //
 //   config.yaml              the resolved config (written once by the supervisor)
 //   run_id                   the run id (names of shm objects and sockets carry it)
+//   run.lock                 held by the one supervisor of the run (lock.h)
 //   logs/<role>.log          one log per process (actor-0.log, writer.log, ...)
 //   logs/<role>.out          the process's raw stdout and stderr
 //   shards/                  shard-<NNNNNN>.zps and manifest.json (the writer)
@@ -25,6 +26,7 @@ struct RunPaths {
 
   std::string config() const { return dir + "/config.yaml"; }
   std::string run_id() const { return dir + "/run_id"; }
+  std::string lock() const { return dir + "/run.lock"; }  // the supervisor's (lock.h)
   std::string logs_dir() const { return dir + "/logs"; }
   std::string log(const std::string& role) const { return logs_dir() + "/" + role + ".log"; }
   std::string out(const std::string& role) const { return logs_dir() + "/" + role + ".out"; }

@@ -159,6 +159,39 @@ TEST_CASE("a non-empty run directory is refused without --resume", "[integration
   CHECK(r.output.find("not empty") != std::string::npos);
 }
 
+TEST_CASE("a second train on a running run directory is refused, naming the holder's pid",
+          "[integration][train]") {
+  zp::test::TempDir tmp;
+  const std::string run = tmp.path() + "/run";
+  auto train = start_train(run, {"--set", "train.max_seconds=0", "--set",
+                                 "evaluator.enabled=false"});
+  auto stats = attach(run);
+  REQUIRE(stats);
+  const std::string config_before = zp::test::read_text(run + "/config.yaml");
+  const std::string run_id_before = zp::test::read_text(run + "/run_id");
+  // `--resume` while the first supervisor still runs: one line naming the pid, at once, and
+  // nothing in the directory touched.
+  const auto r = zp::test::run_command(zp::test::zeroplay_binary() + " train --resume --run-dir " +
+                                       run + " --set train.max_seconds=5 2>&1");
+  INFO(r.output);
+  CHECK(r.exit_code == 1);
+  CHECK(r.output == "zeroplay: error: run directory " + run +
+                        " is in use by another zeroplay train (pid " +
+                        std::to_string(train->pid()) +
+                        "); stop it first, or pick another --run-dir\n");
+  CHECK(zp::test::read_text(run + "/config.yaml") == config_before);
+  CHECK(zp::test::read_text(run + "/run_id") == run_id_before);
+  CHECK(train->running());
+  train->signal(SIGINT);
+  CHECK(train->wait(120) == 0);
+  // Once the first one has stopped, the directory is free again.
+  const auto again = zp::test::run_command(zp::test::zeroplay_binary() +
+                                           " train --resume --run-dir " + run +
+                                           " --set train.max_seconds=2 2>&1");
+  INFO(again.output);
+  CHECK(again.exit_code == 0);
+}
+
 TEST_CASE("kill -9 of an actor holding the GPU lock, the writer and the learner",
           "[integration][fault]") {
   zp::test::TempDir tmp;
