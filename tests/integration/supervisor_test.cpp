@@ -18,40 +18,21 @@
 
 #include "shared/ipc/stats.h"
 #include "shared/run/context.h"
+#include "tests/integration/train_support.h"
 #include "tests/test_support.h"
 
 namespace fs = std::filesystem;
 using zp::test::ChildProcess;
+using zp::test::attach;
 using zp::test::wait_until;
 
 namespace {
 
-// `zeroplay train config/tiny.yaml --run-dir RUN` without the evaluator, plus `extra`; its
-// stdout and stderr go to RUN.out.
+// `zeroplay train config/tiny.yaml --run-dir RUN` without the evaluator, plus `extra`.
 std::unique_ptr<ChildProcess> start_train(const std::string& run_dir,
-                                          const std::vector<std::string>& extra) {
-  std::vector<std::string> argv{zp::test::zeroplay_binary(), "train",
-                                zp::test::source_dir() + "/config/tiny.yaml", "--run-dir",
-                                run_dir, "--set", "evaluator.enabled=false"};
-  argv.insert(argv.end(), extra.begin(), extra.end());
-  return std::make_unique<ChildProcess>(argv, run_dir + ".out");
-}
-
-// The run's stats block, once the supervisor has created it (null after 60 s).
-std::unique_ptr<zp::ipc::Stats> attach(const std::string& run_dir) {
-  std::unique_ptr<zp::ipc::Stats> stats;
-  wait_until(
-      [&] {
-        try {
-          if (!fs::exists(run_dir + "/run_id")) return false;
-          stats = zp::ipc::Stats::open(zp::run::load_run_context(run_dir).names.stats);
-          return true;
-        } catch (const std::exception&) {
-          return false;
-        }
-      },
-      60);
-  return stats;
+                                          std::vector<std::string> extra) {
+  extra.insert(extra.begin(), {"--set", "evaluator.enabled=false"});
+  return zp::test::start_train(run_dir, extra);
 }
 
 // The status lines of metrics.jsonl, in order.

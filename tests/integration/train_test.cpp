@@ -16,10 +16,13 @@
 #include "shared/data/shard.h"
 #include "shared/run/context.h"
 #include "shared/ipc/stats.h"
+#include "tests/integration/train_support.h"
 #include "tests/test_support.h"
 
 namespace fs = std::filesystem;
 using zp::test::ChildProcess;
+using zp::test::attach;
+using zp::test::start_train;
 using zp::test::wait_until;
 
 namespace {
@@ -41,33 +44,6 @@ long count_field(const nlohmann::json& j, const char* key) {
   REQUIRE(j.contains(key));
   REQUIRE(j.at(key).is_number_unsigned());
   return j.at(key).get<long>();
-}
-
-// Starts `zeroplay train config/tiny.yaml` in `run_dir` with extra arguments.
-std::unique_ptr<ChildProcess> start_train(const std::string& run_dir,
-                                          const std::vector<std::string>& extra) {
-  std::vector<std::string> argv{zp::test::zeroplay_binary(), "train",
-                                zp::test::source_dir() + "/config/tiny.yaml", "--run-dir",
-                                run_dir};
-  argv.insert(argv.end(), extra.begin(), extra.end());
-  return std::make_unique<ChildProcess>(argv, run_dir + ".out");
-}
-
-// Attaches to the run's stats block once the supervisor has created it.
-std::unique_ptr<zp::ipc::Stats> attach(const std::string& run_dir) {
-  std::unique_ptr<zp::ipc::Stats> stats;
-  wait_until(
-      [&] {
-        try {
-          if (!fs::exists(run_dir + "/run_id")) return false;
-          stats = zp::ipc::Stats::open(zp::run::load_run_context(run_dir).names.stats);
-          return true;
-        } catch (const std::exception&) {
-          return false;
-        }
-      },
-      60);
-  return stats;
 }
 
 int64_t actor_sum(zp::ipc::Stats& s, zp::ipc::Counter c) {

@@ -325,6 +325,30 @@ struct ShmCleanup {
   }
 };
 
+// A run directory for one learner process on tiny.yaml with `overrides`: config, run id,
+// the stats block and model store a supervisor would create, and one shard of 20 games.
+struct LearnerRun {
+  zp::test::TempDir tmp;
+  const std::string run = tmp.path(), out = run + "/learner.out";
+  const std::string run_id = zp::run::new_run_id();
+  ShmCleanup cleanup{zp::run::RunNames::make(run_id, run, "")};
+  std::unique_ptr<zp::ipc::Stats> stats = zp::ipc::Stats::create(cleanup.names.stats, 2);
+  std::unique_ptr<zp::ipc::ModelStore> store =
+      zp::ipc::ModelStore::create(cleanup.names.models, 32u << 20);
+
+  LearnerRun(const zp::game::Game& g, const std::vector<std::string>& overrides) {
+    fs::create_directories(run + "/shards");
+    write_config(overrides);
+    write_text(run + "/run_id", run_id);
+    write_shard(g, run + "/shards/shard-000001.zps", 20, 21);
+  }
+  void write_config(const std::vector<std::string>& overrides) const {
+    write_text(run + "/config.yaml",
+               zp::config::to_yaml(zp::config::load_config(
+                   zp::test::source_dir() + "/config/tiny.yaml", overrides)));
+  }
+};
+
 }  // namespace
 
 TEST_CASE("learner process trains, publishes, skips corrupt shards and resumes",
@@ -414,20 +438,11 @@ TEST_CASE("learner process stops by itself at train.max_steps", "[integration][l
   using namespace zp::ipc;
   using namespace zp::run;
   auto g = connect4();
-  zp::test::TempDir tmp;
-  const std::string run = tmp.path(), out = run + "/learner.out";
-  const auto cfg = zp::config::load_config(
-      zp::test::source_dir() + "/config/tiny.yaml",
-      {"learner.min_positions=50", "learner.batch_size=16", "learner.publish_every_steps=4",
-       "train.max_steps=10"});
-  fs::create_directories(run + "/shards");
-  write_text(run + "/config.yaml", zp::config::to_yaml(cfg));
-  const std::string run_id = new_run_id();
-  write_text(run + "/run_id", run_id);
-  ShmCleanup cleanup{RunNames::make(run_id, run, "")};
-  auto stats = Stats::create(cleanup.names.stats, 2);
-  auto store = ModelStore::create(cleanup.names.models, 32u << 20);
-  write_shard(*g, run + "/shards/shard-000001.zps", 20, 21);
+  const LearnerRun lr(*g, {"learner.min_positions=50", "learner.batch_size=16",
+                           "learner.publish_every_steps=4", "train.max_steps=10"});
+  const std::string &run = lr.run, &out = lr.out;
+  auto& stats = lr.stats;
+  auto& store = lr.store;
 
   zp::test::ChildProcess learner(learner_argv(run), out);
   WAIT_OR_FAIL(!learner.running(), 120);  // stops by itself
@@ -445,25 +460,16 @@ TEST_CASE("learner: a corrupt training state resumes from the newest model file,
   using namespace zp::ipc;
   using namespace zp::run;
   auto g = connect4();
-  zp::test::TempDir tmp;
-  const std::string run = tmp.path(), out = run + "/learner.out";
-  const std::vector<std::string> base = {"learner.min_positions=50", "learner.batch_size=16",
-                                         "learner.publish_every_steps=4"};
-  auto config_with_max_steps = [&](int steps) {
-    auto overrides = base;
-    overrides.push_back("train.max_steps=" + std::to_string(steps));
-    write_text(run + "/config.yaml",
-               zp::config::to_yaml(zp::config::load_config(
-                   zp::test::source_dir() + "/config/tiny.yaml", overrides)));
+  auto with_max_steps = [](int steps) {
+    return std::vector<std::string>{"learner.min_positions=50", "learner.batch_size=16",
+                                    "learner.publish_every_steps=4",
+                                    "train.max_steps=" + std::to_string(steps)};
   };
-  fs::create_directories(run + "/shards");
-  config_with_max_steps(10);
-  const std::string run_id = new_run_id();
-  write_text(run + "/run_id", run_id);
-  ShmCleanup cleanup{RunNames::make(run_id, run, "")};
-  auto stats = Stats::create(cleanup.names.stats, 2);
-  auto store = ModelStore::create(cleanup.names.models, 32u << 20);
-  write_shard(*g, run + "/shards/shard-000001.zps", 20, 21);
+  const LearnerRun lr(*g, with_max_steps(10));
+  const std::string &run = lr.run, &out = lr.out;
+  auto& stats = lr.stats;
+  auto& store = lr.store;
+  auto config_with_max_steps = [&](int steps) { lr.write_config(with_max_steps(steps)); };
   {
     zp::test::ChildProcess learner(learner_argv(run), out);
     WAIT_OR_FAIL(!learner.running(), 120);

@@ -1,0 +1,22 @@
+// Helpers for tests that drive `zeroplay train` through the real binary (train_test.cpp,
+// supervisor_test.cpp).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "shared/ipc/stats.h"
+#include "tests/test_support.h"
+
+namespace zp::test {
+
+// Starts `zeroplay train config/tiny.yaml --run-dir RUN` plus `extra`; its stdout and stderr
+// go to RUN.out.
+std::unique_ptr<ChildProcess> start_train(const std::string& run_dir,
+                                          const std::vector<std::string>& extra);
+
+// The run's stats block, once the supervisor has created it (null after 60 s).
+std::unique_ptr<ipc::Stats> attach(const std::string& run_dir);
+
+}  // namespace zp::test
