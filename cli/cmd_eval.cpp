@@ -41,6 +41,7 @@
 #include "shared/arena/network_players.h"
 #include "shared/arena/players.h"
 #include "shared/game/registry.h"
+#include "shared/run/files.h"
 #include "shared/model/checkpoint.h"
 #include "shared/model/device.h"
 #include "cli/commands.h"
@@ -242,7 +243,7 @@ struct PlotCli {
 };
 
 void run_plot(const PlotCli& o) {
-  const std::string metrics = o.run_dir + "/metrics.jsonl";
+  const std::string metrics = run::RunPaths(o.run_dir).metrics();
   std::error_code ec;
   if (!fs::exists(metrics, ec))
     throw IoError("plot: " + metrics + " does not exist (is " + o.run_dir + " a run directory?)");

@@ -42,8 +42,8 @@ struct Options {
 // The run's config when `dir` (a run directory) has a loadable one.
 std::unique_ptr<config::Config> try_config(const fs::path& dir) {
   try {
-    if (fs::exists(dir / "config.yaml"))
-      return std::make_unique<config::Config>(config::load_config((dir / "config.yaml").string()));
+    const std::string path = run::RunPaths(dir.string()).config();
+    if (fs::exists(path)) return std::make_unique<config::Config>(config::load_config(path));
   } catch (const Error&) {
   }
   return nullptr;
@@ -134,7 +134,7 @@ using Problems = std::vector<std::string>;
 std::unique_ptr<config::Config> report_run_config(const fs::path& dir, Problems& problems) {
   std::string run_id;
   try {
-    run_id = zp::read_file((dir / "run_id").string());
+    run_id = zp::read_file(run::RunPaths(dir.string()).run_id());
     while (!run_id.empty() && std::isspace(static_cast<unsigned char>(run_id.back())))
       run_id.pop_back();
     std::printf("  run_id       %s\n", run_id.c_str());
@@ -144,7 +144,7 @@ std::unique_ptr<config::Config> report_run_config(const fs::path& dir, Problems&
   }
   std::unique_ptr<config::Config> cfg;
   try {
-    cfg = std::make_unique<config::Config>(config::load_config((dir / "config.yaml").string()));
+    cfg = std::make_unique<config::Config>(config::load_config(run::RunPaths(dir.string()).config()));
     const config::Config& c = *cfg;
     std::printf("  config       game %s%s, %d actors x %d games, %d simulations/move\n",
                 c.game.name.c_str(),
@@ -170,7 +170,7 @@ writer::Manifest report_manifest(const fs::path& shards_dir, bool* have, Problem
   writer::Manifest manifest;
   *have = false;
   try {
-    if (fs::exists(shards_dir / "manifest.json")) {
+    if (fs::exists(run::manifest_path(shards_dir.string()))) {
       manifest = writer::load_manifest(shards_dir.string());
       *have = true;
       std::printf("  manifest     %zu shards, %llu records, %llu positions, %zu actors, next %s\n",
@@ -267,7 +267,7 @@ void report_shards(const fs::path& shards_dir, const writer::Manifest& manifest,
 
 // checkpoints: every file in checkpoints/ with its size.
 void report_checkpoints(const fs::path& dir) {
-  const fs::path ckpt_dir = dir / "checkpoints";
+  const fs::path ckpt_dir = run::RunPaths(dir.string()).checkpoints_dir();
   std::map<std::string, uintmax_t> ckpts;
   if (fs::is_directory(ckpt_dir))
     for (const auto& entry : fs::directory_iterator(ckpt_dir)) {
@@ -285,7 +285,7 @@ void inspect_run(const Options& o) {
   Problems problems;
   std::printf("run %s\n", dir.string().c_str());
   const std::unique_ptr<config::Config> cfg = report_run_config(dir, problems);
-  const fs::path shards_dir = dir / "shards";
+  const fs::path shards_dir = run::RunPaths(dir.string()).shards_dir();
   bool have_manifest = false;
   const writer::Manifest manifest = report_manifest(shards_dir, &have_manifest, problems);
   report_shards(shards_dir, manifest, have_manifest, cfg.get(), problems);

@@ -28,6 +28,7 @@
 #include "shared/data/shard.h"
 #include "shared/game/registry.h"
 #include "shared/ipc/model_store.h"
+#include "shared/run/files.h"
 #include "shared/run/lock.h"
 #include "shared/run/names.h"
 #include "shared/ipc/stats.h"
@@ -105,10 +106,11 @@ std::string last_error_line(const std::string& path) {
 }
 
 // "  last error in <role>.log: ...\n" and the same for .out, for the give-up message.
-std::string last_error_lines(const std::string& logs_dir, const std::string& role) {
+std::string last_error_lines(const run::RunPaths& paths, const std::string& role) {
   std::string out;
-  for (const char* ext : {".log", ".out"}) {
-    const std::string line = last_error_line(logs_dir + "/" + role + ext);
+  for (const auto& [path, ext] : {std::pair<std::string, const char*>{paths.log(role), ".log"},
+                                  {paths.out(role), ".out"}}) {
+    const std::string line = last_error_line(path);
     out += "  last error in " + role + ext + ": " + (line.empty() ? "(none)" : line) + "\n";
   }
   return out;
@@ -157,10 +159,9 @@ class Supervisor {
 void Supervisor::prepare_run_dir() {
   if (options_.resume) {
     if (run_dir_.empty()) throw ConfigError("--resume needs --run-dir");
-    if (!fs::exists(run_dir_ + "/config.yaml"))
-      throw IoError("cannot resume: " + run_dir_ + "/config.yaml not found");
-    const std::string base = options_.config_path.empty() ? run_dir_ + "/config.yaml"
-                                                          : options_.config_path;
+    const std::string saved = run::RunPaths(run_dir_).config();
+    if (!fs::exists(saved)) throw IoError("cannot resume: " + saved + " not found");
+    const std::string base = options_.config_path.empty() ? saved : options_.config_path;
     cfg_ = config::load_config(base, options_.overrides);
   } else {
     if (options_.config_path.empty()) throw ConfigError("train needs a config file");
@@ -177,21 +178,23 @@ void Supervisor::prepare_run_dir() {
                         "--run-dir");
   }
   check_devices(cfg_);  // before anything is created
-  for (const char* sub : {"", "/logs", "/shards", "/checkpoints"}) {
+  const run::RunPaths paths(run_dir_);
+  for (const std::string& dir :
+       {paths.dir, paths.logs_dir(), paths.shards_dir(), paths.checkpoints_dir()}) {
     std::error_code ec;
-    fs::create_directories(run_dir_ + sub, ec);
-    if (ec) throw IoError("cannot create " + run_dir_ + sub + ": " + ec.message());
+    fs::create_directories(dir, ec);
+    if (ec) throw IoError("cannot create " + dir + ": " + ec.message());
   }
   lock_.emplace(run_dir_);  // before anything in the directory is written
-  write_file_atomic(run_dir_ + "/config.yaml", config::to_yaml(cfg_));
+  write_file_atomic(paths.config(), config::to_yaml(cfg_));
   names_ = run::RunNames::make(run::new_run_id(), run_dir_, cfg_.writer.endpoint);
-  write_file_atomic(run_dir_ + "/run_id", names_.run_id + "\n");
+  write_file_atomic(paths.run_id(), names_.run_id + "\n");
 }
 
 void Supervisor::spawn(Process& p) {
   std::vector<std::string> argv_s{"zeroplay"};
   argv_s.insert(argv_s.end(), p.args.begin(), p.args.end());
-  const std::string out_path = run_dir_ + "/logs/" + p.name + ".out";
+  const std::string out_path = run::RunPaths(run_dir_).out(p.name);
   const pid_t parent = getpid();
   const pid_t pid = fork();
   if (pid < 0) throw IoError(std::string("fork failed: ") + std::strerror(errno));
@@ -248,9 +251,9 @@ void Supervisor::reap() {
       while (!p->crashes.empty() && now - p->crashes.front() > 120) p->crashes.pop_front();
       if (p->crashes.size() >= 5) {
         give_up_reason_ = p->name + " crashed " + std::to_string(p->crashes.size()) +
-                          " times in 2 minutes (last: " + how + "); see " + run_dir_ + "/logs/" +
-                          p->name + ".log and .out";
-        give_up_details_ = last_error_lines(run_dir_ + "/logs", p->name);
+                          " times in 2 minutes (last: " + how + "); see " +
+                          run::RunPaths(run_dir_).log(p->name) + " and .out";
+        give_up_details_ = last_error_lines(run::RunPaths(run_dir_), p->name);
         stopping_ = true;
         break;
       }
@@ -405,7 +408,7 @@ int Supervisor::run() {
   run_dir_ = options_.run_dir;
   prepare_run_dir();
   exe_ = exe_path();
-  init_logging("supervisor", run_dir_ + "/logs/supervisor.log");
+  init_logging("supervisor", run::RunPaths(run_dir_).log("supervisor"));
   spdlog::info("resolved config:\n{}", config::to_yaml(cfg_));
   for (const auto& name : run::remove_stale_objects())
     spdlog::info("removed stale shared-memory object {}", name);
@@ -419,7 +422,7 @@ int Supervisor::run() {
   stats_->set(ipc::kSupervisorSlot, ipc::kStartedNs,
               now_ns() - static_cast<int64_t>(clock_.seconds() * 1e9));
   store_ = ipc::ModelStore::create(names_.models, model_slot_bytes(*game, cfg_.model));
-  metrics_.open(run_dir_ + "/metrics.jsonl", std::ios::app);
+  metrics_.open(run::RunPaths(run_dir_).metrics(), std::ios::app);
 
   install_stop_handlers();
 

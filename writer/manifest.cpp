@@ -202,13 +202,13 @@ Manifest parse_manifest(const std::string& text, const std::string& what) {
 }
 
 Manifest load_manifest(const std::string& dir) {
-  const std::string path = dir + "/manifest.json";
+  const std::string path = run::manifest_path(dir);
   if (!std::filesystem::exists(path)) return {};
   return parse_manifest(read_file(path), path);
 }
 
 void save_manifest(const std::string& dir, const Manifest& m) {
-  write_file_atomic(dir + "/manifest.json", manifest_to_json(m));
+  write_file_atomic(run::manifest_path(dir), manifest_to_json(m));
 }
 
 }  // namespace zp::writer

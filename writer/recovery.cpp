@@ -48,8 +48,9 @@ Manifest load_or_rebuild(const std::string& dir, bool* rebuilt) {
   } catch (const FormatError& e) {
     spdlog::warn("{}; rebuilding the manifest from the shard files", e.what());
     std::error_code ec;
-    fs::rename(dir + "/manifest.json", dir + "/manifest.json.corrupt", ec);
-    if (ec) throw IoError("cannot rename " + dir + "/manifest.json: " + ec.message());
+    const std::string manifest = run::manifest_path(dir);
+    fs::rename(manifest, manifest + ".corrupt", ec);
+    if (ec) throw IoError("cannot rename " + manifest + ": " + ec.message());
     *rebuilt = true;
     return Manifest{};
   }
