@@ -16,6 +16,7 @@
 #include "shared/core/log.h"
 #include "shared/core/signals.h"
 #include "shared/data/record.h"
+#include "shared/data/record_bounds.h"
 #include "shared/data/shard.h"
 #include "shared/game/registry.h"
 #include "shared/ipc/channel.h"
@@ -113,9 +114,13 @@ int Writer::run() {
       manifest_.actors.size(), run::shard_file_name(manifest_.next_shard), rep.adopted, rep.corrupt,
       rep.missing, rep.temporaries, rep.manifest_rebuilt ? ", manifest rebuilt" : "");
 
-  receiver_ = std::make_unique<ipc::RecordReceiver>(ctx_.names.records, ctx_.names.acks);
-  spdlog::info("writer incarnation {:016x} receiving on {}, acknowledging on {}", incarnation_,
-               ctx_.names.records, ctx_.names.acks);
+  const size_t max_message = data::max_record_bytes(*game_);
+  receiver_ =
+      std::make_unique<ipc::RecordReceiver>(ctx_.names.records, ctx_.names.acks, max_message);
+  spdlog::info("writer incarnation {:016x} receiving on {}, acknowledging on {}; peers sending "
+               "messages over {} bytes (the largest {} record) are cut off; queue {} messages "
+               "per peer", incarnation_, ctx_.names.records, ctx_.names.acks, max_message,
+               game_->name(), ipc::receive_queue_depth(max_message));
   republish_all();
 
   int64_t last_beat = now_ns();

@@ -7,6 +7,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <map>
@@ -15,7 +16,6 @@
 #include "shared/core/clock.h"
 #include "shared/core/error.h"
 #include "shared/core/bytes.h"
-#include "shared/data/record.h"
 
 namespace zp::ipc {
 
@@ -23,9 +23,11 @@ namespace {
 
 constexpr size_t kAckBytes = 32;
 // Queue depths: generous, so that a writer pause (fsync of a shard) never blocks an actor;
-// a full queue only delays records (they stay pending and go out at a later poll).
+// a full queue only delays records (they stay pending and go out at a later poll). The
+// receive side is also bounded in bytes (receive_queue_depth).
 constexpr int kSendHwm = 20000;
-constexpr int kReceiveHwm = 20000;
+constexpr int kMaxReceiveHwm = 20000;
+constexpr int kMinReceiveHwm = 16;
 
 std::string encode_ack(const Ack& a) {
   std::string out;
@@ -64,6 +66,11 @@ void remove_stale_socket_file(const std::string& endpoint) {
 }
 
 }  // namespace
+
+int receive_queue_depth(size_t max_message_bytes) {
+  const size_t fit = kReceiveQueueBytes / std::max<size_t>(1, max_message_bytes);
+  return static_cast<int>(std::clamp<size_t>(fit, kMinReceiveHwm, kMaxReceiveHwm));
+}
 
 // --- RecordSender -------------------------------------------------------------------------
 
@@ -192,14 +199,16 @@ struct RecordReceiver::Impl {
   zmq::socket_t pub{ctx, zmq::socket_type::pub};
 };
 
-RecordReceiver::RecordReceiver(const std::string& records, const std::string& acks)
+RecordReceiver::RecordReceiver(const std::string& records, const std::string& acks,
+                               size_t max_message_bytes)
     : impl_(std::make_unique<Impl>()) {
+  ZP_CHECK_GT(max_message_bytes, 0u);
   const std::string* current = &records;
   try {
-    impl_->pull.set(zmq::sockopt::rcvhwm, kReceiveHwm);
+    impl_->pull.set(zmq::sockopt::rcvhwm, receive_queue_depth(max_message_bytes));
     impl_->pull.set(zmq::sockopt::linger, 0);
     // A peer sending something larger than any record is cut off before we buffer it.
-    impl_->pull.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(data::kMaxRecordBytes));
+    impl_->pull.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(max_message_bytes));
     remove_stale_socket_file(records);
     impl_->pull.bind(records);
     current = &acks;

@@ -26,6 +26,7 @@
 // Neither class is thread-safe: each belongs to one thread.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -63,10 +64,20 @@ class RecordSender {
   std::unique_ptr<Impl> impl_;
 };
 
+// Depth of the receive queue (ZMQ_RCVHWM, in messages) for messages of up to
+// `max_message_bytes`: as many as fit kReceiveQueueBytes, between 16 and 20,000. ZeroMQ applies
+// it per connected sender, so one peer can make the writer buffer at most that many bytes.
+constexpr size_t kReceiveQueueBytes = 256u << 20;
+int receive_queue_depth(size_t max_message_bytes);
+
 class RecordReceiver {
  public:
-  // Binds both sockets (removing stale ipc socket files first).
-  RecordReceiver(const std::string& records_endpoint, const std::string& acks_endpoint);
+  // Binds both sockets (removing stale ipc socket files first). A peer that sends a message
+  // over `max_message_bytes` (data::max_record_bytes of the run's game) is disconnected by
+  // ZeroMQ before the message is buffered; the receive queue holds
+  // receive_queue_depth(max_message_bytes) messages per peer.
+  RecordReceiver(const std::string& records_endpoint, const std::string& acks_endpoint,
+                 size_t max_message_bytes);
   ~RecordReceiver();
   // Waits up to `timeout_ms` for one message; returns false on timeout.
   bool receive(std::string* bytes, int timeout_ms);

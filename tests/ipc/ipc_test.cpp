@@ -28,6 +28,9 @@ namespace {
 using namespace zp::ipc;
 using namespace zp::run;
 
+// Message limit of the test receivers (the writer uses data::max_record_bytes).
+constexpr size_t kTestMaxMessage = 4096;
+
 // A name no other test run uses at the same time.
 std::string unique_name(const std::string& what) {
   return "zp-test" + new_run_id() + std::to_string(::getpid()) + "-" + what;
@@ -309,7 +312,7 @@ TEST_CASE("stale shm objects of dead runs are removed, live ones kept", "[unit][
 TEST_CASE("record channel: delivery, acks, resends after a writer restart", "[unit][ipc]") {
   zp::test::TempDir dir;
   const RunNames names = RunNames::make(new_run_id(), dir.path(), "");
-  auto receiver = std::make_unique<RecordReceiver>(names.records, names.acks);
+  auto receiver = std::make_unique<RecordReceiver>(names.records, names.acks, kTestMaxMessage);
   // Resends only on a new writer incarnation here: the timeout is far away.
   RecordSender sender(names.records, names.acks, 7, 1000.0);
   auto payload = [](uint64_t seq) { return "record-" + std::to_string(seq); };
@@ -367,7 +370,7 @@ TEST_CASE("record channel: delivery, acks, resends after a writer restart", "[un
   for (uint64_t s = 110; s < 115; ++s) sender.send(s, payload(s));
   CHECK(receive_all(5).size() == 5);
   receiver.reset();
-  receiver = std::make_unique<RecordReceiver>(names.records, names.acks);
+  receiver = std::make_unique<RecordReceiver>(names.records, names.acks, kTestMaxMessage);
   // The new incarnation acknowledges what is durable; the sender notices the restart and
   // resends everything still pending to it.
   const Ack restarted{7, 2, 109, 100};
@@ -383,7 +386,7 @@ TEST_CASE("record channel: delivery, acks, resends after a writer restart", "[un
 TEST_CASE("record channel: unacknowledged records are resent after the timeout", "[unit][ipc]") {
   zp::test::TempDir dir;
   const RunNames names = RunNames::make(new_run_id(), dir.path(), "");
-  RecordReceiver receiver(names.records, names.acks);
+  RecordReceiver receiver(names.records, names.acks, kTestMaxMessage);
   RecordSender sender(names.records, names.acks, 3, 0.2);
   sender.send(1, "only");
   std::string m;
@@ -399,4 +402,34 @@ TEST_CASE("record channel: unacknowledged records are resent after the timeout",
   CHECK(copies == 2);
   CHECK(sender.resent_total() >= 1);
   CHECK(sender.pending() == 1);
+}
+
+TEST_CASE("record channel: a message over the limit is refused, the channel keeps working",
+          "[unit][ipc]") {
+  zp::test::TempDir dir;
+  const RunNames names = RunNames::make(new_run_id(), dir.path(), "");
+  RecordReceiver receiver(names.records, names.acks, kTestMaxMessage);
+  RecordSender big(names.records, names.acks, 1, 1000.0);
+  RecordSender small(names.records, names.acks, 2, 1000.0);
+  big.send(1, std::string(kTestMaxMessage + 1, 'x'));
+  small.send(1, std::string(kTestMaxMessage, 'y'));  // at the limit: delivered
+  std::string m;
+  size_t got_small = 0, got_big = 0;
+  const double end = zp::now_s() + 2;
+  while (zp::now_s() < end) {
+    big.poll();
+    small.poll();
+    if (!receiver.receive(&m, 10)) continue;
+    if (m.size() > kTestMaxMessage) ++got_big; else ++got_small;
+  }
+  CHECK(got_big == 0);
+  CHECK(got_small == 1);
+}
+
+TEST_CASE("record channel: the receive queue is bounded in bytes", "[unit][ipc]") {
+  CHECK(receive_queue_depth(2048) == 20000);  // small records: the message cap
+  const size_t gomoku = 304u << 10;            // about the largest 15x15 Gomoku record
+  CHECK(static_cast<size_t>(receive_queue_depth(gomoku)) * gomoku <= kReceiveQueueBytes);
+  CHECK(receive_queue_depth(gomoku) > 100);
+  CHECK(receive_queue_depth(64u << 20) == 16);  // never below a few messages
 }

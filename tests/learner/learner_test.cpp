@@ -14,6 +14,7 @@
 #include "learner/shard_watcher.h"
 #include "shared/run/files.h"
 #include "shared/config/config.h"
+#include "shared/core/bytes.h"
 #include "shared/core/error.h"
 #include "shared/core/rng.h"
 #include "shared/data/shard.h"
@@ -106,6 +107,21 @@ void write_shard(const zp::game::Game& g, const std::string& path, int games, ui
   zp::data::ShardBuilder b(g.name());
   for (int i = 0; i < games; ++i) b.add(random_record(g, rng, seed * 1000 + i));
   b.write(path);
+}
+
+// A shard whose header claims 4G records, with a correct checksum and nothing after the
+// header: reading it must fail on the count, never try to allocate for it.
+std::string crafted_huge_shard() {
+  std::string body;
+  zp::put<uint32_t>(&body, zp::data::kShardMagic);
+  zp::put<uint16_t>(&body, zp::data::kShardVersion);
+  zp::put<uint16_t>(&body, 0);
+  zp::put<uint32_t>(&body, 0xFFFFFFFFu);
+  zp::put<uint64_t>(&body, 12);
+  zp::put<uint8_t>(&body, 8);
+  body += "connect4";
+  zp::put<uint64_t>(&body, zp::data::checksum64(body.data(), body.size()));
+  return body;
 }
 
 void write_text(const std::string& path, const std::string& text) {
@@ -273,6 +289,20 @@ TEST_CASE("shard watcher reads new shards in order and skips corrupt ones", "[un
   }
 }
 
+TEST_CASE("shard watcher skips a shard whose header claims billions of records",
+          "[unit][learner]") {
+  auto g = connect4();
+  zp::test::TempDir tmp;
+  write_text(tmp.path() + "/shard-000001.zps", crafted_huge_shard());
+  write_shard(*g, tmp.path() + "/shard-000002.zps", 2, 2);
+  ShardWatcher watcher(tmp.path(), *g);
+  std::vector<zp::learner::IngestedShard> got;
+  REQUIRE_NOTHROW(got = watcher.poll());  // no bad_alloc out of the watcher
+  REQUIRE(got.size() == 1);
+  CHECK(got[0].name == "shard-000002.zps");
+  CHECK(watcher.skipped() == 1);
+}
+
 TEST_CASE("learner state round-trips and old model files are pruned", "[unit][learner]") {
   zp::test::TempDir tmp;
   zp::learner::LearnerState s;
@@ -395,8 +425,11 @@ TEST_CASE("learner process trains, publishes, skips corrupt shards and resumes",
     // A corrupt shard is skipped without killing the learner; later shards still count.
     write_text(shards + "/shard-000003.zps", std::string(300, 'x'));
     WAIT_OR_FAIL(get(kShardsSkipped) == 1, 30);
+    // So is one whose header claims 4G records (correct checksum): no allocation for them.
+    write_text(shards + "/shard-000004.zps", crafted_huge_shard());
+    WAIT_OR_FAIL(get(kShardsSkipped) == 2, 30);
     const int64_t before = get(kPositionsIngested);
-    write_shard(*g, shards + "/shard-000004.zps", 5, 14);
+    write_shard(*g, shards + "/shard-000005.zps", 5, 14);
     WAIT_OR_FAIL(get(kPositionsIngested) > before, 30);
     CHECK(learner.running());
     const int64_t hb = get(kHeartbeatNs);
@@ -423,7 +456,7 @@ TEST_CASE("learner process trains, publishes, skips corrupt shards and resumes",
     WAIT_OR_FAIL(get(kPid) == learner.pid() && get(kTrainSteps) > 0, 60);
     CHECK(get(kTrainSteps) >= old_step);
     CHECK(get(kWindowPositions) > 0);  // refilled from the old shards
-    write_shard(*g, shards + "/shard-000005.zps", 10, 15);
+    write_shard(*g, shards + "/shard-000006.zps", 10, 15);
     WAIT_OR_FAIL(get(kTrainSteps) > old_step + 5, 60);
     WAIT_OR_FAIL(store->latest_version() > old_version, 30);
     learner.signal(SIGTERM);
@@ -432,6 +465,8 @@ TEST_CASE("learner process trains, publishes, skips corrupt shards and resumes",
   const std::string log = read_text(run + "/logs/learner.log");
   CHECK_THAT(log, Catch::Contains("resuming from step " + std::to_string(old_step)));
   CHECK_THAT(log, Catch::Contains("skipping corrupt shard shard-000003.zps"));
+  CHECK_THAT(log, Catch::Contains("skipping corrupt shard shard-000004.zps: shard " + shards +
+                                  "/shard-000004.zps: header claims 4294967295 records"));
 }
 
 TEST_CASE("learner process stops by itself at train.max_steps", "[integration][learner]") {

@@ -2,9 +2,12 @@
 #include "shared/core/fs.h"
 #include "shared/model/checkpoint.h"
 
+#include <xxhash.h>
+
 #include <catch2/catch.hpp>
 #include <filesystem>
 
+#include "shared/core/bytes.h"
 #include "shared/core/error.h"
 #include "shared/game/registry.h"
 #include "shared/model/network_backend.h"
@@ -19,6 +22,9 @@ using nn::BatchBuffers;
 
 using Catch::Matchers::Contains;
 using test::tiny_model;
+
+// The xxHash64 every format ends with (the checkpoint's own, recomputed).
+uint64_t data_checksum(const std::string& b) { return XXH64(b.data(), b.size(), 0); }
 
 config::LearnerConfig cpu_learner() {
   config::LearnerConfig l;
@@ -93,6 +99,34 @@ TEST_CASE("checkpoint: truncated, bad magic, corrupted, trailing bytes", "[unit]
     CHECK_THAT(format_error([&] { decode_checkpoint(bad); }), Contains("checksum mismatch"));
   }
   CHECK_THAT(format_error([&] { decode_checkpoint(good + "x"); }), Contains("trailing"));
+}
+
+TEST_CASE("checkpoint: lengths beyond the bytes present are refused before any allocation",
+          "[unit][model]") {
+  // A crafted header: metadata and weights lengths near 4 GiB and 2^64, nothing after them.
+  auto crafted = [](uint32_t meta_len, uint64_t weights_len) {
+    std::string b = "ZPCK";
+    put<uint32_t>(&b, kCheckpointFormatVersion);
+    put<uint32_t>(&b, meta_len);
+    put<uint64_t>(&b, weights_len);
+    put<uint64_t>(&b, 0);
+    return b;
+  };
+  CHECK_THAT(format_error([&] { decode_checkpoint(crafted(0xFFFFFFFFu, 0)); }),
+             Contains("checkpoint truncated: metadata needs 4294967295 bytes"));
+  CHECK_THAT(format_error([&] { decode_checkpoint(crafted(0, UINT64_MAX)); }),
+             Contains("checkpoint truncated: weights needs 18446744073709551615 bytes"));
+  // A string length inside the metadata is checked against the metadata's own bytes.
+  std::string meta;
+  put<uint32_t>(&meta, 0xFFFFFFF0u);  // "game name" length
+  std::string b = "ZPCK";
+  put<uint32_t>(&b, kCheckpointFormatVersion);
+  put<uint32_t>(&b, static_cast<uint32_t>(meta.size()));
+  b += meta;
+  put<uint64_t>(&b, 0);
+  put<uint64_t>(&b, data_checksum(b));
+  CHECK_THAT(format_error([&] { decode_checkpoint(b); }),
+             Contains("checkpoint metadata truncated: game name needs 4294967280 bytes"));
 }
 
 TEST_CASE("checkpoint: another game, params or shape fails saying what differs", "[unit][model]") {

@@ -19,6 +19,7 @@
 #include "shared/config/config.h"
 #include "shared/core/clock.h"
 #include "shared/core/rng.h"
+#include "shared/data/record_bounds.h"
 #include "shared/data/shard.h"
 #include "shared/game/registry.h"
 #include "shared/ipc/channel.h"
@@ -324,4 +325,31 @@ TEST_CASE("writer: shards left by a crash are adopted, corrupt ones quarantined"
   r = zp::test::run_command(zp::test::zeroplay_binary() + " inspect " + run.dir.path());
   INFO(r.output);
   CHECK(r.exit_code == 0);
+}
+
+TEST_CASE("writer: a 60 MiB garbage message is refused at the socket and the writer keeps going",
+          "[integration][writer]") {
+  // The socket's message limit is the game's largest record (data::max_record_bytes, under
+  // 2.1 KiB for Connect Four): ZeroMQ cuts such a peer off before the writer buffers or decodes
+  // anything, so the message never counts as a rejected record, and nothing else is harmed.
+  Run run(200, 0.5);
+  run.start_writer();
+  zp::Rng rng(11);
+  RecordSender hostile(run.ctx.names.records, run.ctx.names.acks, 66, 1000.0);
+  std::string garbage(60u << 20, '\0');
+  for (size_t i = 0; i < garbage.size(); i += 4096) garbage[i] = static_cast<char>(rng.next());
+  hostile.send(1, std::move(garbage));
+  hostile.poll();
+  RecordSender good(run.ctx.names.records, run.ctx.names.acks, 6, 1.0);
+  for (uint64_t q = 0; q < 5; ++q) good.send(q, encoded(random_game(rng, 6, q)));
+  REQUIRE(drain({&good}, 30));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // time to process the big one
+  CHECK(run.alive());
+  CHECK(run.stats->get(kWriterSlot, kRecordsRejected) == 0);  // never reached the decoder
+  CHECK(good.acked_total() == 5);
+  CHECK(run.shard_contents().size() == 5);
+  CHECK(run.stop_writer(SIGTERM) == 0);
+  const std::string log = zp::read_file(run.dir.path() + "/logs/writer.log");
+  const size_t limit = zp::data::max_record_bytes(*zp::game::make_game("connect4"));
+  CHECK_THAT(log, Catch::Contains("messages over " + std::to_string(limit) + " bytes"));
 }
