@@ -7,6 +7,31 @@
 
 namespace zp::learner {
 
+namespace {
+
+// Position i's search policy, made dense and normalised to sum 1 (a one-hot on the move played
+// when it has no mass). `pi` is zeroed.
+void fill_policy_row(const data::GameRecord& record, size_t i, float* pi) {
+  const int num_actions = record.num_actions;
+  double sum = 0.0;
+  for (uint32_t k = record.policy_offsets[i]; k < record.policy_offsets[i + 1]; ++k) {
+    const data::PolicyEntry& e = record.policy[k];
+    ZP_CHECK_LT(static_cast<int>(e.action), num_actions);
+    if (e.prob > 0.0f) {
+      pi[e.action] += e.prob;
+      sum += e.prob;
+    }
+  }
+  if (sum > 0.0) {
+    const float inv = static_cast<float>(1.0 / sum);
+    for (int a = 0; a < num_actions; ++a) pi[a] *= inv;
+  } else {
+    pi[record.moves[i]] = 1.0f;  // no search data: learn the move that was played
+  }
+}
+
+}  // namespace
+
 ReplayWindow::ReplayWindow(const game::Game& game, int capacity)
     : game_(game),
       capacity_(capacity),
@@ -40,21 +65,7 @@ void ReplayWindow::add_record(const data::GameRecord& record) {
       state->write_observation(&obs_[r * obs_size_]);
       float* pi = &policy_[r * num_actions_];
       std::fill(pi, pi + num_actions_, 0.0f);
-      double sum = 0.0;
-      for (uint32_t k = record.policy_offsets[i]; k < record.policy_offsets[i + 1]; ++k) {
-        const data::PolicyEntry& e = record.policy[k];
-        ZP_CHECK_LT(static_cast<int>(e.action), num_actions_);
-        if (e.prob > 0.0f) {
-          pi[e.action] += e.prob;
-          sum += e.prob;
-        }
-      }
-      if (sum > 0.0) {
-        const float inv = static_cast<float>(1.0 / sum);
-        for (int a = 0; a < num_actions_; ++a) pi[a] *= inv;
-      } else {
-        pi[record.moves[i]] = 1.0f;  // no search data: learn the move that was played
-      }
+      if (record.policy_target(i)) fill_policy_row(record, i, pi);
       const float z = static_cast<float>(record.result);
       value_[r] = state->current_player() == 0 ? z : -z;
       ++next_;

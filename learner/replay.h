@@ -3,7 +3,8 @@
 //
 // Layout: three ring buffers of `capacity` rows each, indexed by the same row:
 //   obs_    [capacity, planes * height * width]  Game::write_observation of the position
-//   policy_ [capacity, num_actions]              dense visit distribution, sums to 1
+//   policy_ [capacity, num_actions]              dense search policy, sums to 1; all zeros for a
+//                                                fast playout-cap search (no policy target)
 //   value_  [capacity]                           game result for the player to move there
 // Rows are written at `next_ % capacity`, so once full the oldest position is overwritten
 // first. A game longer than the window keeps only its last `capacity` positions.
@@ -32,7 +33,9 @@ class ReplayWindow {
   // this game (legal moves, policy on legal moves, matching result); the window does not
   // re-check legality.
   // Policy target: the record's sparse distribution made dense and normalised to sum 1 (a
-  // position with no visit mass gets a one-hot on the move played). Value target: the result
+  // position with no visit mass gets a one-hot on the move played); a position without a full
+  // search (record.policy_target(i) false) gets zeros, which the trainer's loss skips. Value
+  // targets come from every position. Value target: the result
   // for player 0 when player 0 is to move, negated when player 1 is.
   void add_record(const data::GameRecord& record);
 

@@ -207,6 +207,14 @@ class Loader {
     }
     require_order("search.leaves_per_round", c.search.leaves_per_round, "search.simulations",
                   c.search.simulations);
+    if (c.search.fast_simulations > 0) {
+      require_order("search.fast_simulations", c.search.fast_simulations, "search.simulations",
+                    c.search.simulations, /*strict=*/true);
+    } else if (c.search.full_search_prob < 1.0) {
+      fail_key("search.full_search_prob",
+               "playout caps need search.fast_simulations > 0 (the simulations of the other "
+               "moves)");
+    }
     require_order("learner.min_positions", c.learner.min_positions, "learner.window_positions",
                   c.learner.window_positions);
     require_order("learner.batch_size", c.learner.batch_size, "learner.window_positions",

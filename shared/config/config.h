@@ -19,7 +19,8 @@ struct GameConfig {
 };
 
 struct SearchConfig {
-  int simulations = 200;         // per move
+  std::string algorithm = "puct";  // puct | gumbel
+  int simulations = 200;         // per move (per full search with playout caps)
   float c_puct = 1.5f;           // PUCT exploration constant
   float fpu_reduction = 0.25f;   // unvisited child value = parent value - this
   float dirichlet_alpha = 1.0f;  // root noise (self-play only)
@@ -29,6 +30,11 @@ struct SearchConfig {
   float temperature = 1.0f;    // move choice temperature for the first temperature_moves
   int temperature_moves = 10;  // after this many moves: argmax (temperature 0)
   bool reuse_tree = true;      // keep the subtree of the played move
+  int gumbel_considered = 16;  // gumbel: actions sequential halving starts with
+  float gumbel_c_visit = 50.0f;  // gumbel: sigma(q) = (c_visit + max N) * c_scale * q
+  float gumbel_c_scale = 0.1f;
+  double full_search_prob = 1.0;  // playout caps: share of moves with a full search
+  int fast_simulations = 0;       // playout caps: simulations of the other moves (0 = off)
 };
 
 struct ModelConfig {

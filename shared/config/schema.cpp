@@ -90,6 +90,10 @@ std::vector<KeySpec> build_keys() {
       key(ZP_KEY(search, simulations), range(1, 1000000),
           "Search simulations (network evaluations) per move in self-play. More makes stronger "
           "training targets and slower games."),
+      key(ZP_KEY(search, algorithm), one_of({"puct", "gumbel"}),
+          "Tree search: puct (AlphaZero's PUCT with Dirichlet root noise, visit-count policy "
+          "targets) or gumbel (Gumbel AlphaZero: sequential halving at the root, completed-Q "
+          "policy targets; strong with few simulations)."),
       key(ZP_KEY(search, c_puct), above(0, 100),
           "PUCT exploration constant: how much the prior and the visit counts outweigh the "
           "mean value when choosing a child."),
@@ -116,6 +120,22 @@ std::vector<KeySpec> build_keys() {
       key(ZP_KEY(search, reuse_tree), any(),
           "Keep the subtree under the played move for the next search instead of starting "
           "from an empty tree."),
+      key(ZP_KEY(search, gumbel_considered), range(1, 1024),
+          "Gumbel search: actions sampled (Gumbel-top-k) for sequential halving at the root; "
+          "capped by the legal moves."),
+      key(ZP_KEY(search, gumbel_c_visit), range(0, 100000),
+          "Gumbel search: c_visit of the transform sigma(q) = (c_visit + max visits) * c_scale "
+          "* q applied to completed Q-values rescaled to [0, 1]."),
+      key(ZP_KEY(search, gumbel_c_scale), above(0, 1000),
+          "Gumbel search: c_scale of sigma(q); higher trusts the search's values more against "
+          "the prior."),
+      key(ZP_KEY(search, full_search_prob), range(0, 1),
+          "Playout-cap randomization (KataGo): share of moves searched with search.simulations "
+          "and used as policy targets. The others get search.fast_simulations, no root noise, "
+          "and train the value only. 1 = every move gets a full search."),
+      key(ZP_KEY(search, fast_simulations), range(0, 1000000),
+          "Playout-cap randomization: simulations of a fast search (less than "
+          "search.simulations). 0 = off (every move gets a full search)."),
 
       // --- model --------------------------------------------------------------------------
       key(ZP_KEY(model, blocks), range(1, 64), "Residual blocks in the network's trunk."),

@@ -10,8 +10,9 @@ namespace zp::data {
 
 uint64_t checksum64(const void* data, size_t n) { return XXH64(data, n, 0); }
 
-void GameRecord::add_position(game::Action move, const float* dense_policy) {
+void GameRecord::add_position(game::Action move, const float* dense_policy, bool full_search) {
   moves.push_back(move);
+  flags.push_back(full_search ? kPositionFullSearch : 0);
   for (int a = 0; a < num_actions; ++a)
     if (dense_policy[a] > 0.0f) policy.push_back({static_cast<uint16_t>(a), dense_policy[a]});
   policy_offsets.push_back(static_cast<uint32_t>(policy.size()));
@@ -19,6 +20,7 @@ void GameRecord::add_position(game::Action move, const float* dense_policy) {
 
 void encode_record(const GameRecord& r, std::string* out) {
   ZP_CHECK_EQ(r.policy_offsets.size(), r.moves.size() + 1);
+  ZP_CHECK_EQ(r.flags.size(), r.moves.size());
   ZP_CHECK_LE(r.game_name.size(), 255u);
   const size_t start = out->size();
   put<uint32_t>(out, kRecordMagic);
@@ -36,6 +38,7 @@ void encode_record(const GameRecord& r, std::string* out) {
   put<uint16_t>(out, r.num_actions);
   put<uint16_t>(out, static_cast<uint16_t>(r.moves.size()));
   for (game::Action a : r.moves) put<uint16_t>(out, static_cast<uint16_t>(a));
+  for (uint8_t f : r.flags) put<uint8_t>(out, f);
   for (size_t i = 0; i < r.moves.size(); ++i) {
     const uint32_t b = r.policy_offsets[i], e = r.policy_offsets[i + 1];
     put<uint16_t>(out, static_cast<uint16_t>(e - b));
@@ -55,8 +58,10 @@ size_t record_size(std::string_view bytes) {
   const uint32_t magic = rd.get<uint32_t>();
   if (magic != kRecordMagic) throw FormatError("record has a bad magic number");
   const uint16_t version = rd.get<uint16_t>();
-  if (version != kRecordVersion)
-    throw FormatError("record has unsupported version " + std::to_string(version));
+  if (version < kOldestRecordVersion || version > kRecordVersion)
+    throw FormatError("record has unsupported version " + std::to_string(version) + " (this build reads " +
+                      std::to_string(kOldestRecordVersion) + " to " +
+                      std::to_string(kRecordVersion) + ")");
   rd.get<uint16_t>();
   const uint32_t payload = rd.get<uint32_t>();
   const size_t total = kRecordHeaderBytes + payload + 8;
@@ -77,6 +82,8 @@ GameRecord decode_record(std::string_view bytes) {
   if (checksum64(bytes.data(), total - 8) != stored)
     throw FormatError("record checksum mismatch");
 
+  uint16_t version;
+  std::memcpy(&version, bytes.data() + 4, 2);
   ByteReader rd(bytes.substr(kRecordHeaderBytes, total - kRecordHeaderBytes - 8), "record payload");
   GameRecord r;
   r.actor_id = rd.get<uint32_t>();
@@ -97,6 +104,14 @@ GameRecord decode_record(std::string_view bytes) {
     if (a >= r.num_actions)
       throw FormatError("record move " + std::to_string(a) + " >= num_actions " +
                         std::to_string(r.num_actions));
+  }
+  r.flags.assign(n, kPositionFullSearch);
+  if (version >= 2) {
+    for (auto& f : r.flags) {
+      f = rd.get<uint8_t>();
+      if (f & ~kPositionFullSearch)
+        throw FormatError("record position flags " + std::to_string(f) + " has unknown bits");
+    }
   }
   r.policy_offsets.assign(1, 0);
   for (uint16_t i = 0; i < n; ++i) {

@@ -1,7 +1,7 @@
 // A finished self-play game as the actors send it and the shards store it.
 //
 // Wire format (little-endian), documented field by field in docs/formats.md:
-//   u32 magic 0x3152505A ("ZPR1")   u16 version (1)   u16 reserved (0)
+//   u32 magic 0x3152505A ("ZPR1")   u16 version (2; 1 is still read)   u16 reserved (0)
 //   u32 payload_bytes
 //   payload:
 //     u32 actor_id   u64 sequence   i64 model_version
@@ -9,6 +9,8 @@
 //     i8  result (outcome for player 0: +1 win, 0 draw, -1 loss)   u8 reserved
 //     u16 num_actions (policy size)  u16 num_moves
 //     num_moves x u16 action
+//     num_moves x u8 flags: bit 0 = full search, a policy target (playout caps); version 2 only,
+//                           version 1 records read as all full searches
 //     num_moves x { u16 k, k x (u16 action, f32 probability) }   visit distribution per position
 //   u64 xxh64 of every byte before it (header and payload)
 // Decoding checks the magic, version, lengths, checksum and value ranges and throws
@@ -26,7 +28,9 @@
 namespace zp::data {
 
 constexpr uint32_t kRecordMagic = 0x3152505A;  // "ZPR1" read as little-endian bytes
-constexpr uint16_t kRecordVersion = 1;
+constexpr uint16_t kRecordVersion = 2;
+constexpr uint16_t kOldestRecordVersion = 1;  // still decoded
+constexpr uint8_t kPositionFullSearch = 1;    // flags bit 0
 constexpr size_t kRecordHeaderBytes = 12;     // magic, version, reserved, payload_bytes
 constexpr size_t kMaxRecordBytes = 64u << 20;  // sanity bound on one record
 
@@ -46,10 +50,15 @@ struct GameRecord {
   // policy_offsets[i]..policy_offsets[i+1] index `policy` for position i (before moves[i]).
   std::vector<uint32_t> policy_offsets{0};
   std::vector<PolicyEntry> policy;
+  // One byte per position: kPositionFullSearch when its search was a full one (its policy is a
+  // training target); fast playout-cap searches have 0.
+  std::vector<uint8_t> flags;
 
   size_t num_positions() const { return moves.size(); }
-  // Appends position i's visit distribution from a dense vector (zeros are skipped).
-  void add_position(game::Action move, const float* dense_policy);
+  bool policy_target(size_t i) const { return flags[i] & kPositionFullSearch; }
+  // Appends position i's search distribution from a dense vector (zeros are skipped);
+  // `full_search` false marks a fast playout-cap search (not a policy target).
+  void add_position(game::Action move, const float* dense_policy, bool full_search = true);
 };
 
 // Serialises `r` (appends to `out`).

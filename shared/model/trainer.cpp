@@ -117,7 +117,8 @@ TrainStats Trainer::train_step(const float* obs, const float* policy_targets,
 
   // Forward in training mode: BatchNorm uses batch statistics and updates its running ones.
   auto [logits, value] = s.net->forward(x);
-  const torch::Tensor policy_loss = -(pt * torch::log_softmax(logits, 1)).sum(1).mean();
+  const torch::Tensor policy_loss =
+      -(pt * torch::log_softmax(logits, 1)).sum() / pt.sum().clamp_min(1.0);
   const torch::Tensor value_loss = (value.squeeze(1) - vt).pow(2).mean();
   const torch::Tensor total = policy_loss + s.learner.value_loss_weight * value_loss;
 

@@ -3,8 +3,10 @@
 // file for resume. No torch in this header (trainer.cpp holds it behind a pImpl).
 //
 // Loss per step, over a batch of N positions (layouts as in network.h):
-//   policy = mean_i( -sum_a target[i][a] * log_softmax(logits[i])[a] )   (cross-entropy
-//            against the search's visit distribution; illegal moves have target 0)
+//   policy = sum_i( -sum_a target[i][a] * log_softmax(logits[i])[a] ) / max(1, sum_i,a target)
+//            (cross-entropy against the search's policy; illegal moves have target 0). A row
+//            of zeros (a fast playout-cap search) is no policy target: it adds nothing and does
+//            not count in the mean, so the policy loss is the mean over the target rows.
 //   value  = mean_i( (v[i] - z[i])^2 )                                    (z in [-1, 1])
 //   total  = policy + value_loss_weight * value, plus L2 weight decay through the optimizer's
 //            weight_decay (applied to every parameter)
@@ -47,7 +49,7 @@ class Trainer {
 
   // One optimizer step. Host arrays, row-major, `batch` positions:
   //   obs            [batch, planes, height, width]  float
-  //   policy_targets [batch, num_actions]            float, rows sum to 1
+  //   policy_targets [batch, num_actions]            float, rows sum to 1 (or 0: no target)
   //   value_targets  [batch]                         float in [-1, 1]
   // Returns the losses before the update. One device synchronisation per call.
   TrainStats train_step(const float* obs, const float* policy_targets, const float* value_targets,

@@ -16,8 +16,14 @@ Tree::Tree(const game::Game& game, const SearchParams& params, uint64_t seed)
       obs_size_(game.observation_shape().size()),
       rng_(seed),
       root_state_(game.new_initial_state()),
-      scratch_(game.new_initial_state()) {
+      scratch_(game.new_initial_state()),
+      next_budget_(params.simulations),
+      budget_(params.simulations) {
   ZP_CHECK_GE(params_.simulations, 1);
+  ZP_CHECK_GE(params_.gumbel_considered, 1);
+  for (auto* v : {&k_visits_, &k_all_visits_}) v->resize(num_actions_);
+  for (auto* v : {&k_q_, &k_prior_, &k_sigma_, &k_pi_, &root_gumbel_}) v->resize(num_actions_);
+  search_visits_.resize(num_actions_);
   // Enough for a typical search without regrowth; the pool grows if needed and then stays.
   pool_.reserve(static_cast<size_t>(params_.simulations) * 8 + 64);
   spare_.reserve(pool_.capacity());
@@ -31,13 +37,41 @@ void Tree::reset(const game::State& root) {
   root_state_->copy_from(root);
   pool_.clear();
   pool_.emplace_back();
+  if (gumbel()) raw_value_.assign(1, 0.0f);
   if (root_state_->is_terminal()) pool_[0].set_terminal(root_state_->last_mover_return());
-  noise_applied_ = false;
+  begin_search();
 }
 
-bool Tree::done() const { return pool_[0].terminal() || pool_[0].visits >= params_.simulations; }
+void Tree::set_search_budget(int simulations, bool root_noise) {
+  ZP_CHECK_GE(simulations, 1);
+  next_budget_ = simulations;
+  next_noise_ = root_noise;
+}
+
+void Tree::begin_search() {
+  budget_ = next_budget_;
+  root_noise_ = next_noise_;
+  noise_applied_ = false;
+  search_started_ = search_done_ = 0;
+  schedule_ = nullptr;
+  if (root_ready()) {
+    if (gumbel()) {
+      begin_gumbel_search();
+    } else {
+      apply_root_noise();
+    }
+  }
+}
+
+bool Tree::done() const {
+  const Node& root = pool_[0];
+  if (root.terminal()) return true;
+  if (gumbel()) return root_ready() && search_done_ >= budget_;
+  return root.visits >= budget_;
+}
 
 int Tree::select_child(int32_t node_index) const {
+  if (gumbel()) return node_index == 0 ? gumbel_root_child() : gumbel_interior_child(node_index);
   const Node& parent = pool_[node_index];
   // The parent is on the current descent, so its pending count includes this descent: only
   // the other in-flight descents count as (virtual) visits here.
@@ -78,6 +112,7 @@ void Tree::expand(int32_t node_index, const game::State& state) {
   node.first_child = first;
   node.num_children = static_cast<uint16_t>(legal_.size());
   node.flags |= Node::kAwaitingEval;
+  if (gumbel()) raw_value_.resize(pool_.size(), 0.0f);
 }
 
 void Tree::propagate_proof() {
@@ -108,6 +143,7 @@ void Tree::propagate_proof() {
 
 void Tree::backup(const int32_t* path, int len, float leaf_value, bool undo_pending) {
   ++simulations_;
+  if (len >= 2) ++search_done_;  // a descent below the root (the root's own evaluation is not)
   float v = leaf_value;  // for the mover into path[len - 1]
   for (int i = len - 1; i >= 0; --i) {
     Node& n = pool_[path[i]];
@@ -123,8 +159,15 @@ int Tree::gather(int max_leaves, nn::BatchBuffers& buffers, int first_slot) {
   path_storage_.clear();
   int slot = first_slot;
   for (int round = 0; round < max_leaves; ++round) {
-    Node& root = pool_[0];
-    if (root.terminal() || root.visits + root.pending >= params_.simulations) break;
+    const Node& root = pool_[0];
+    if (root.terminal()) break;
+    if (gumbel() ? (root_ready() && search_started_ >= budget_)
+                 : root.visits + root.pending >= budget_)
+      break;
+    // Gumbel: a phase that halves the considered set waits for the previous phase's values.
+    if (gumbel() && !pending_.empty() && schedule_ != nullptr &&
+        schedule_->shrinks[search_started_])
+      break;
     scratch_->copy_from(*root_state_);
     path_.clear();
     int32_t node = 0;
@@ -154,10 +197,12 @@ int Tree::gather(int max_leaves, nn::BatchBuffers& buffers, int first_slot) {
       if (n.awaiting_eval()) {
         // Collision with a leaf of this round: undo this descent's virtual loss.
         for (int32_t p : path_) pool_[p].pending -= 1;
+        if (path_.size() >= 2) note_root_descent(path_[1], -1);
         collided = true;
         break;
       }
       const int32_t c = select_child(node);
+      if (node == 0) note_root_descent(c, +1);
       Node& child = pool_[c];
       child.pending += 1;
       scratch_->apply(child.action);
@@ -186,18 +231,19 @@ void Tree::scatter(const nn::BatchBuffers& buffers, int first_slot) {
     for (int i = 0; i < leaf.num_children; ++i)
       child[i].prior = sum > 1e-6f ? policy[child[i].action] / sum : uniform;
     leaf.flags &= static_cast<uint8_t>(~Node::kAwaitingEval);
+    if (gumbel()) raw_value_[p.leaf] = buffers.value[slot];
     // The network's value is for the player to move at the leaf; the leaf node stores values
     // for the mover into it.
     backup(path_storage_.data() + p.path_begin, p.path_end - p.path_begin, -buffers.value[slot],
            true);
-    if (p.leaf == 0) apply_root_noise();
+    if (p.leaf == 0) begin_search();
   }
   pending_.clear();
 }
 
 void Tree::apply_root_noise() {
   Node& root = pool_[0];
-  if (noise_applied_ || params_.dirichlet_fraction <= 0.0f || !root.expanded() ||
+  if (noise_applied_ || !root_noise_ || params_.dirichlet_fraction <= 0.0f || !root.expanded() ||
       root.awaiting_eval())
     return;
   const int n = root.num_children;
@@ -234,9 +280,15 @@ void Tree::advance(game::Action action) {
       }
     }
     pool_.swap(spare_);
+    if (gumbel()) {
+      spare_raw_.resize(pool_.size());
+      for (size_t i = 0; i < pool_.size(); ++i) spare_raw_[i] = raw_value_[queue_[i]];
+      raw_value_.swap(spare_raw_);
+    }
   } else {
     pool_.clear();
     pool_.emplace_back();
+    if (gumbel()) raw_value_.assign(1, 0.0f);
     if (root_state_->is_terminal()) pool_[0].set_terminal(root_state_->last_mover_return());
   }
   pool_[0].action = -1;
@@ -245,8 +297,7 @@ void Tree::advance(game::Action action) {
     // their proofs, so it is re-solved at once).
     pool_[0].flags = 0;
   }
-  noise_applied_ = false;
-  apply_root_noise();
+  begin_search();
 }
 
 void Tree::root_children(std::vector<RootChild>* out) const {
@@ -269,6 +320,7 @@ void Tree::visit_policy(float* out) const {
   std::fill(out, out + num_actions_, 0.0f);
   const Node& root = pool_[0];
   if (!root.expanded()) return;
+  if (gumbel() && !root.awaiting_eval()) return gumbel_policy(out);
   const Node* child = &pool_[root.first_child];
   int total = 0;
   for (int i = 0; i < root.num_children; ++i) total += child[i].visits;
@@ -283,6 +335,7 @@ game::Action Tree::choose_move(float temperature) {
   const int n = root.num_children;
   for (int i = 0; i < n; ++i)
     if (child[i].terminal() && child[i].terminal_value() > 0.0f) return child[i].action;
+  if (gumbel() && !root.awaiting_eval()) return gumbel_move();
   int total = 0;
   for (int i = 0; i < n; ++i) total += child[i].visits;
   if (temperature > 0.0f && total > 0) {

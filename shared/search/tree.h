@@ -1,5 +1,5 @@
-// PUCT Monte Carlo tree search over one game, driven from outside in rounds so that one
-// network batch can serve many trees (the batch-of-games loop).
+// Monte Carlo tree search over one game (PUCT, or Gumbel AlphaZero: see below), driven from
+// outside in rounds so that one network batch can serve many trees (the batch-of-games loop).
 //
 // A round:  n = tree.gather(max_leaves, buffers, slot)   // writes n leaves into buffers
 //           ... backend.compute(total) over all trees' leaves ...
@@ -15,6 +15,24 @@
 // grown to its working size, searching allocates nothing. Tree reuse: advance(action) keeps
 // the played move's subtree (compacted into the spare pool).
 //
+// Gumbel AlphaZero (params.algorithm == kGumbel; Danihelka et al., ICLR 2022; the arithmetic is
+// in gumbel.h). At the root, sequential halving spends the budget: each simulation may visit
+// only the actions whose visit count (in this search) equals the schedule's entry, and takes
+// the best of them by g + logits + sigma(completed Q), g being Gumbel noise drawn once per
+// search (scaled by params.gumbel_scale; 0 in evaluation). At most params.gumbel_considered
+// actions are ever visited: the schedule starts with the top ones by g + logits. Below the root
+// the selection is deterministic: argmax of improved_policy - N / (1 + sum N), pending visits
+// counting as visits (virtual visits, no value penalty), so a round's descents spread out.
+// The policy target (visit_policy) is the root's improved policy softmax(logits + sigma), and
+// the move (choose_move, which then ignores the temperature) is the one sequential halving
+// leaves: the most visited in this search, ties broken by g + logits + sigma. The mixed value
+// needs each node's own network value, kept in a pool-parallel array (gumbel only). With tree
+// reuse the halving schedule counts this search's visits only; Q-values use all of them.
+//
+// Each search has a budget (params.simulations, or set_search_budget for playout caps): PUCT
+// searches until the root has that many visits (reused visits count); Gumbel runs that many
+// new simulations after the root is evaluated.
+//
 // Not thread-safe: one tree per game, owned by one thread.
 #pragma once
 
@@ -25,6 +43,7 @@
 #include "shared/core/rng.h"
 #include "shared/game/game.h"
 #include "shared/nn/backend.h"
+#include "shared/search/gumbel.h"
 #include "shared/search/node.h"
 
 namespace zp::search {
@@ -41,14 +60,21 @@ class LeafObserver {
 
 // Values copied out of SearchConfig when a tree is built (hot loops read these);
 // search/config_params.h fills them from a config.
+enum class Algorithm { kPuct, kGumbel };
+
 struct SearchParams {
-  int simulations = 200;           // search until the root has this many visits
+  Algorithm algorithm = Algorithm::kPuct;
+  int simulations = 200;           // per search (see the budget above)
   float c_puct = 1.5f;
   float fpu_reduction = 0.25f;
   float dirichlet_alpha = 1.0f;
   float dirichlet_fraction = 0.25f;  // 0 disables root noise
   float virtual_loss = 1.0f;
   bool reuse_tree = true;
+  // Gumbel only.
+  int gumbel_considered = 16;      // actions sequential halving starts with (at most legal)
+  float gumbel_scale = 1.0f;       // Gumbel noise at the root; 0 = none (evaluation, play)
+  gumbel::QTransform q_transform;  // c_visit, c_scale
 };
 
 // One child of the root after a search, for move choice, training targets and display.
@@ -69,7 +95,13 @@ class Tree {
   void advance(game::Action action);
 
   const game::State& root_state() const { return *root_state_; }
-  // True once the root has `params.simulations` visits (or the root is terminal).
+  // The budget and root noise of the searches that start from the next reset() or advance()
+  // (default: params.simulations, noise on). With root_noise false no Dirichlet noise is mixed
+  // into the root priors (the Gumbel noise of move selection stays). For playout caps.
+  void set_search_budget(int simulations, bool root_noise);
+  int search_budget() const { return next_budget_; }
+
+  // True once the search has spent its budget (or the root is terminal).
   bool done() const;
   int root_visits() const { return pool_[0].visits; }
 
@@ -85,10 +117,12 @@ class Tree {
   void root_children(std::vector<RootChild>* out) const;
   // Root value for the player to move, from its visits (0 before any visit).
   float root_value() const;
-  // Visit distribution over all num_actions() actions, summing to 1 (training target).
+  // The policy training target over all num_actions() actions, summing to 1: PUCT's visit
+  // distribution, or Gumbel's improved policy.
   void visit_policy(float* out) const;
-  // Chooses a move: sampled from visits^(1/temperature), or the most visited when
-  // temperature <= 0 (ties: higher prior, then lower action).
+  // Chooses a move. A proven win first; then PUCT samples from visits^(1/temperature), or takes
+  // the most visited when temperature <= 0 (ties: higher prior, then lower action); Gumbel
+  // takes sequential halving's choice whatever the temperature.
   game::Action choose_move(float temperature);
 
   // Not owned; nullptr (the default) = none. Costs one predictable branch per leaf when unset.
@@ -106,13 +140,33 @@ class Tree {
     int32_t path_end;
   };
 
+  // Sequential halving's schedule for one (considered, simulations) pair (gumbel.h).
+  struct Schedule {
+    int considered, simulations;
+    std::vector<int> visits;
+    std::vector<bool> shrinks;
+  };
   int select_child(int32_t node_index) const;
+  bool gumbel() const { return params_.algorithm == Algorithm::kGumbel; }
+  // Gumbel (tree_gumbel.cpp).
+  int gumbel_root_child() const;
+  int gumbel_interior_child(int32_t node_index) const;
+  // Loads the children of `node` into the k_* scratch arrays; sigma into k_sigma_.
+  int load_children(int32_t node_index) const;
+  void begin_gumbel_search();
+  const Schedule& halving_schedule(int considered, int simulations);
+  void note_root_descent(int32_t child, int delta);
+  game::Action gumbel_move() const;
+  void gumbel_policy(float* out) const;
+  // A search starts (after reset/advance, or once the root is evaluated): noise and counters.
+  void begin_search();
   // Creates the children of `node` from the legal actions of `state` (priors set later).
   void expand(int32_t node_index, const game::State& state);
   void backup(const int32_t* path, int len, float leaf_value, bool undo_pending);
   // Called when the last node of path_ became terminal: marks solved ancestors terminal.
   void propagate_proof();
   void apply_root_noise();
+  bool root_ready() const { return pool_[0].expanded() && !pool_[0].awaiting_eval(); }
 
   const game::Game& game_;
   const SearchParams params_;
@@ -131,6 +185,21 @@ class Tree {
   std::vector<float> noise_;
   std::vector<int32_t> queue_;
   bool noise_applied_ = false;
+  int next_budget_;               // budget of the next search
+  bool next_noise_ = true;
+  int budget_;                    // budget of the current search
+  bool root_noise_ = true;
+  // Gumbel state: raw network value per pool node (for the player to move there), this
+  // search's per-root-child Gumbel noise and visits (pending included), and counters.
+  std::vector<float> raw_value_, spare_raw_;
+  std::vector<float> root_gumbel_;
+  std::vector<int> search_visits_;
+  int search_started_ = 0;  // root descents started in this search (collisions undone)
+  int search_done_ = 0;     // root descents backed up in this search
+  const Schedule* schedule_ = nullptr;
+  std::vector<Schedule> schedules_;  // cache: a handful of (considered, simulations) pairs
+  mutable std::vector<int> k_visits_, k_all_visits_;
+  mutable std::vector<float> k_q_, k_prior_, k_sigma_, k_pi_;
   uint64_t simulations_ = 0;
   LeafObserver* leaf_observer_ = nullptr;
 };

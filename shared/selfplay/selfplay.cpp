@@ -21,6 +21,10 @@ SelfPlayLoop::SelfPlayLoop(const game::Game& game, const config::Config& config,
       temperature_(config.search.temperature),
       temperature_moves_(config.search.temperature_moves),
       actor_id_(actor_id),
+      simulations_(config.search.simulations),
+      fast_simulations_(config.search.fast_simulations),
+      full_search_prob_(config.search.full_search_prob),
+      cap_rng_(seed * 7919 + 17),
       initial_(game.new_initial_state()),
       dense_policy_(game.num_actions()) {
   ZP_CHECK_GE(backend.buffers().max_batch, batch_capacity(config));
@@ -30,7 +34,13 @@ SelfPlayLoop::SelfPlayLoop(const game::Game& game, const config::Config& config,
     slots_[i].tree = std::make_unique<search::Tree>(game, params, seed * 1000003 + i + 1);
 }
 
+void SelfPlayLoop::draw_search(Slot& s) {
+  s.full = fast_simulations_ <= 0 || cap_rng_.uniform() < full_search_prob_;
+  s.tree->set_search_budget(s.full ? simulations_ : fast_simulations_, /*root_noise=*/s.full);
+}
+
 void SelfPlayLoop::start_game(Slot& s) {
+  draw_search(s);
   s.tree->reset(*initial_);
   s.record = data::GameRecord{};
   s.record.actor_id = actor_id_;
@@ -63,7 +73,8 @@ void SelfPlayLoop::play_move(Slot& s, std::vector<data::GameRecord>* finished) {
   const int move_number = tree.root_state().move_number();
   const float t = move_number < temperature_moves_ ? temperature_ : 0.0f;
   const game::Action a = tree.choose_move(t);
-  s.record.add_position(a, dense_policy_.data());
+  s.record.add_position(a, dense_policy_.data(), s.full);
+  draw_search(s);
   tree.advance(a);
   ++stats_.positions;
   const game::State& st = tree.root_state();

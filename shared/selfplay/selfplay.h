@@ -3,8 +3,13 @@
 // Plays G games at once. Each round it gathers leaves from every live game's tree
 // (search.leaves_per_round per tree, with virtual loss), evaluates all of them in ONE call to
 // the backend, scatters the results back, and plays a move in every game whose search is
-// done. A finished game becomes a GameRecord: its moves, the visit distribution at each
-// position and the final result.
+// done. A finished game becomes a GameRecord: its moves, the search's policy at each position
+// and the final result.
+//
+// Playout-cap randomization (KataGo; search.fast_simulations > 0): before each search the
+// move draws a full search (probability search.full_search_prob: search.simulations, root
+// noise, a policy target) or a fast one (search.fast_simulations, no Dirichlet noise, marked
+// in the record as no policy target).
 //
 // Not thread-safe; the backend is used only from the thread calling round().
 #pragma once
@@ -15,6 +20,7 @@
 #include <vector>
 
 #include "shared/config/config.h"
+#include "shared/core/rng.h"
 #include "shared/data/record.h"
 #include "shared/game/game.h"
 #include "shared/nn/backend.h"
@@ -63,11 +69,14 @@ class SelfPlayLoop {
     std::unique_ptr<search::Tree> tree;
     data::GameRecord record;
     bool live = false;
+    bool full = true;  // the current search is a full one
     int first = 0;   // first backend slot of this round
     int count = 0;   // slots used this round
   };
   void start_game(Slot& s);
   void play_move(Slot& s, std::vector<data::GameRecord>* finished);
+  // Draws full or fast for the slot's next search and sets the tree's budget.
+  void draw_search(Slot& s);
 
   const game::Game& game_;
   nn::Backend& backend_;
@@ -76,6 +85,9 @@ class SelfPlayLoop {
   const float temperature_;
   const int temperature_moves_;
   const uint32_t actor_id_;
+  const int simulations_, fast_simulations_;
+  const double full_search_prob_;
+  Rng cap_rng_;
   std::vector<Slot> slots_;
   std::unique_ptr<game::State> initial_;
   std::vector<float> dense_policy_;

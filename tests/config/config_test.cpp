@@ -27,6 +27,8 @@ using zp::config::load_config_string;
   X(search.simulations) X(search.c_puct) X(search.fpu_reduction) X(search.dirichlet_alpha)    \
   X(search.dirichlet_fraction) X(search.leaves_per_round) X(search.virtual_loss)              \
   X(search.temperature) X(search.temperature_moves) X(search.reuse_tree)                      \
+  X(search.algorithm) X(search.gumbel_considered) X(search.gumbel_c_visit)                    \
+  X(search.gumbel_c_scale) X(search.full_search_prob) X(search.fast_simulations)              \
   X(model.blocks) X(model.channels) X(model.policy_channels) X(model.value_channels)          \
   X(model.value_hidden) X(model.device) X(model.precision) X(model.threads)                   \
   X(actors.count) X(actors.games_per_actor) X(actors.seed) X(actors.gpu_lock)                 \
@@ -78,6 +80,12 @@ Config all_changed() {
   c.search.temperature = 0.7f;
   c.search.temperature_moves = 7;
   c.search.reuse_tree = false;
+  c.search.algorithm = "gumbel";
+  c.search.gumbel_considered = 8;
+  c.search.gumbel_c_visit = 40.0f;
+  c.search.gumbel_c_scale = 0.2f;
+  c.search.full_search_prob = 0.25;
+  c.search.fast_simulations = 50;
   c.model.blocks = 7;
   c.model.channels = 48;
   c.model.policy_channels = 4;
@@ -198,7 +206,7 @@ TEST_CASE("unknown keys and sections name the closest valid key", "[unit][config
   // Nothing close: list the section's keys instead of guessing.
   const std::string far = load_error("search:\n  zzzzzzzz: 5\n");
   CHECK(far.find("bad.yaml:2: search.zzzzzzzz: unknown key;") == 0);
-  CHECK(far.find("simulations, c_puct") != std::string::npos);
+  CHECK(far.find("simulations, algorithm, c_puct") != std::string::npos);
 }
 
 TEST_CASE("wrong types name the file, line, key and value", "[unit][config]") {
