@@ -23,6 +23,7 @@
 
 #include "shared/core/clock.h"
 #include "shared/core/error.h"
+#include "shared/core/fault.h"
 
 namespace zp::ipc {
 
@@ -30,9 +31,12 @@ namespace bip = boost::interprocess;
 
 namespace {
 
-constexpr uint64_t kStoreMagic = 0x315354534d505aULL;  // "ZPMSTS1"
-constexpr int kNumModelSlots = 3;                      // 0, 1: latest (alternating); 2: best
-constexpr int kBestSlot = 2;
+constexpr uint64_t kStoreMagic = 0x325354534d505aULL;  // "ZPMSTS2" (2: four slots)
+// Two slots per kind, alternating, so a publish never touches the slot readers are directed
+// to: a writer killed mid-copy leaves only the other one odd, and the next publish rewrites it.
+constexpr int kNumModelSlots = 4;  // 0, 1: latest; 2, 3: best
+constexpr int kLatestSlots = 0;
+constexpr int kBestSlots = 2;
 constexpr size_t kLine = 64;
 // How long a reader keeps retrying a slot that stays mid-write before it gives up: far
 // longer than copying even a large model, short enough to report a dead writer promptly.
@@ -77,15 +81,18 @@ struct ModelStore::Impl {
     return reinterpret_cast<SlotHeader*>(base + static_cast<size_t>(i) * slot_stride(capacity));
   }
   char* slot_data(int i) const { return reinterpret_cast<char*>(slot(i) + 1); }
+  // The slot of the pair starting at `first` that `current` (-1 = none yet) is not.
+  static int other_slot(int64_t current, int first) { return current == first ? first + 1 : first; }
 
-  void write_slot(int i, int64_t version, const std::string& bytes);
+  void write_slot(int i, int64_t version, const std::string& bytes, const char* fault);
   int64_t read_slot(const std::atomic<int64_t>& slot_index, std::string* bytes,
                     const char* which) const;
 };
 
 // Writer side of the seqlock. Single writer per slot group (the learner for the latest
 // slots, the evaluator for the best slot), so the plain read-modify-write of seq is safe.
-void ModelStore::Impl::write_slot(int i, int64_t version, const std::string& bytes) {
+void ModelStore::Impl::write_slot(int i, int64_t version, const std::string& bytes,
+                                  const char* fault) {
   SlotHeader* s = slot(i);
   // Relaxed: only this process writes seq. A previous writer killed mid-write may have left
   // it odd; `| 1` then still yields a larger odd value, so readers see a change.
@@ -98,7 +105,11 @@ void ModelStore::Impl::write_slot(int i, int64_t version, const std::string& byt
   s->version.store(version, std::memory_order_relaxed);
   s->size.store(bytes.size(), std::memory_order_relaxed);
   s->xxh64.store(XXH64(bytes.data(), bytes.size(), 0), std::memory_order_relaxed);
-  std::memcpy(slot_data(i), bytes.data(), bytes.size());
+  // In two halves, with a fault point between them: a writer killed mid-copy.
+  const size_t half = bytes.size() / 2;
+  std::memcpy(slot_data(i), bytes.data(), half);
+  fault_point(fault);
+  std::memcpy(slot_data(i) + half, bytes.data() + half, bytes.size() - half);
   // Release: a reader that acquires this even value sees every write above.
   s->seq.store(start + 1, std::memory_order_release);
 }
@@ -224,9 +235,9 @@ void ModelStore::publish_latest(int64_t version, const std::string& bytes) {
     throw StateError("model version " + std::to_string(version) + " does not increase (latest " +
                      std::to_string(current) + ")");
   // Write the slot that readers are not directed to; they keep reading the other one.
-  const int64_t cur_slot = h->latest_slot.load(std::memory_order_relaxed);
-  const int next = cur_slot == 0 ? 1 : 0;
-  impl_->write_slot(next, version, bytes);
+  // Relaxed: as above.
+  const int next = impl_->other_slot(h->latest_slot.load(std::memory_order_relaxed), kLatestSlots);
+  impl_->write_slot(next, version, bytes, "model_store.latest_mid_copy");
   // Release: a reader that acquires the new slot index (or version) sees the slot written.
   h->latest_slot.store(next, std::memory_order_release);
   h->latest_version.store(version, std::memory_order_release);
@@ -242,10 +253,12 @@ void ModelStore::publish_best(int64_t version, const std::string& bytes) {
   if (version <= current)
     throw StateError("best model version " + std::to_string(version) + " does not increase (best " +
                      std::to_string(current) + ")");
-  // One slot: readers retry while it is rewritten (the seqlock makes that safe).
-  impl_->write_slot(kBestSlot, version, bytes);
+  // As in publish_latest: the slot of the pair that readers are not directed to.
+  // Relaxed: as above.
+  const int next = impl_->other_slot(h->best_slot.load(std::memory_order_relaxed), kBestSlots);
+  impl_->write_slot(next, version, bytes, "model_store.best_mid_copy");
   // Release: as in publish_latest.
-  h->best_slot.store(kBestSlot, std::memory_order_release);
+  h->best_slot.store(next, std::memory_order_release);
   h->best_version.store(version, std::memory_order_release);
 }
 

@@ -4,16 +4,19 @@
 // Layout of the shm object "zp-<run_id>-models" (0600):
 //   StoreHeader: magic, slot capacity, std::atomic<int64_t> latest_version / latest_slot /
 //                best_version / best_slot
-//   kNumSlots x Slot: std::atomic<uint64_t> seq, int64 version, u64 size, u64 xxh64, bytes
-// Slots 0 and 1 alternate for the latest model; slot 2 holds the best (gated) model.
+//   4 x Slot: std::atomic<uint64_t> seq, int64 version, u64 size, u64 xxh64, bytes
+// Slots 0 and 1 alternate for the latest model, slots 2 and 3 for the best (gated) model: a
+// publish writes the slot of its pair that readers are not directed to, then points them at
+// it. So a publisher killed mid-copy (SIGKILL, or the fault points
+// model_store.latest_mid_copy / model_store.best_mid_copy) leaves the current model readable,
+// and the next publish simply rewrites the half-written slot.
 //
 // Protocol (a seqlock per slot, single writer = the learner for "latest", the evaluator for
 // "best"): the writer bumps seq to odd (release), writes version/size/bytes/checksum, bumps
 // seq to even (release), then stores latest_version/latest_slot (release). A reader loads
 // latest_slot/latest_version (acquire), reads seq (acquire; retry if odd), copies the bytes,
 // issues an acquire fence and re-reads seq: if it changed, the copy may be torn and it
-// retries. The checksum is verified on every read as a second guard (and against a writer
-// killed mid-write, which leaves seq odd until the next publish).
+// retries. The checksum is verified on every read as a second guard.
 #pragma once
 
 #include <cstdint>

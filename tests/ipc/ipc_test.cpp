@@ -15,6 +15,7 @@
 
 #include "shared/core/clock.h"
 #include "shared/core/error.h"
+#include "shared/core/fault.h"
 #include "shared/ipc/channel.h"
 #include "shared/ipc/gpu_lock.h"
 #include "shared/ipc/model_store.h"
@@ -140,6 +141,49 @@ TEST_CASE("model store: publish and read back", "[unit][ipc]") {
   CHECK_THROWS_AS(store->publish_best(1, "older"), zp::StateError);
   CHECK(reader->read_latest(&bytes) == 7);  // failed publishes change nothing
   CHECK_THROWS_AS(ModelStore::open(unique_name("absent")), zp::IoError);
+}
+
+TEST_CASE("model store: a publisher killed mid-copy leaves the previous model readable",
+          "[unit][ipc]") {
+  // The child dies half-way through copying model 2 into its slot (fault point), as an
+  // evaluator or learner killed at that moment would. Readers must still get model 1 at
+  // once, and a restarted publisher must be able to publish model 2.
+  const std::string name = unique_name("models");
+  ShmGuard guard{name};
+  auto store = ModelStore::create(name, 4096);
+  const std::string one(4000, '1'), two(4000, '2');
+  struct Kind {
+    const char* fault;
+    void (ModelStore::*publish)(int64_t, const std::string&);
+    int64_t (ModelStore::*read)(std::string*) const;
+  };
+  for (const Kind& k : {Kind{"model_store.best_mid_copy", &ModelStore::publish_best,
+                             &ModelStore::read_best},
+                        Kind{"model_store.latest_mid_copy", &ModelStore::publish_latest,
+                             &ModelStore::read_latest}}) {
+    INFO(k.fault);
+    ((*store).*k.publish)(1, one);
+    const pid_t child = fork_child([&] {
+      ::setenv("ZP_FAULT", k.fault, 1);
+      auto s = ModelStore::open(name);
+      ((*s).*k.publish)(2, two);
+    });
+    REQUIRE(wait_child(child) == zp::kFaultExit);
+    auto reader = ModelStore::open(name);
+    std::string bytes;
+    const double t0 = zp::now_s();
+    CHECK(((*reader).*k.read)(&bytes) == 1);
+    CHECK((bytes == one));
+    CHECK(zp::now_s() - t0 < 1.0);  // no waiting on the dead writer's slot
+    auto restarted = ModelStore::open(name);
+    REQUIRE_NOTHROW(((*restarted).*k.publish)(2, two));
+    CHECK(((*reader).*k.read)(&bytes) == 2);
+    CHECK((bytes == two));
+    // And once more, so both slots of the pair have been rewritten after the death.
+    REQUIRE_NOTHROW(((*restarted).*k.publish)(3, one));
+    CHECK(((*reader).*k.read)(&bytes) == 3);
+    CHECK((bytes == one));
+  }
 }
 
 TEST_CASE("model store: a reader racing a writer process never sees a torn model", "[unit][ipc]") {
