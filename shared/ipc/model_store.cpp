@@ -24,6 +24,7 @@
 #include "shared/core/clock.h"
 #include "shared/core/error.h"
 #include "shared/core/fault.h"
+#include "shared/ipc/shm_reserve.h"
 
 namespace zp::ipc {
 
@@ -175,11 +176,17 @@ std::unique_ptr<ModelStore> ModelStore::create(const std::string& name, size_t s
   try {
     impl->shm = bip::shared_memory_object(bip::create_only, name.c_str(), bip::read_write,
                                           bip::permissions(0600));
-    impl->shm.truncate(static_cast<bip::offset_t>(total));
+    // Every page allocated now (not ftruncate's sparse object, which would SIGBUS at the
+    // first publish once /dev/shm is full).
+    reserve_shm(impl->shm.get_mapping_handle().handle, total, "model store " + name);
     impl->region = bip::mapped_region(impl->shm, bip::read_write, 0, total);
   } catch (const bip::interprocess_exception& e) {
+    bip::shared_memory_object::remove(name.c_str());
     throw IoError("cannot create shared memory " + name + " (" + std::to_string(total) +
                   " bytes): " + e.what());
+  } catch (const IoError&) {
+    bip::shared_memory_object::remove(name.c_str());
+    throw;
   }
   // The object is zero-filled; give the atomics their lifetime and initial values.
   auto* h = new (impl->region.get_address()) StoreHeader{};

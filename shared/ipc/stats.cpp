@@ -8,6 +8,7 @@
 
 #include "shared/core/clock.h"
 #include "shared/core/error.h"
+#include "shared/ipc/shm_reserve.h"
 
 namespace zp::ipc {
 
@@ -38,12 +39,16 @@ std::unique_ptr<Stats> Stats::create(const std::string& name, int num_actors) {
   try {
     impl->shm = bip::shared_memory_object(bip::create_only, name.c_str(), bip::read_write,
                                           bip::permissions(0600));
-    impl->shm.truncate(sizeof(StatsBlock));
+    reserve_shm(impl->shm.get_mapping_handle().handle, sizeof(StatsBlock), "stats block " + name);
     impl->region = bip::mapped_region(impl->shm, bip::read_write, 0, sizeof(StatsBlock));
   } catch (const bip::interprocess_exception& e) {
+    bip::shared_memory_object::remove(name.c_str());
     throw IoError("cannot create shared memory " + name + ": " + e.what());
+  } catch (const IoError&) {
+    bip::shared_memory_object::remove(name.c_str());
+    throw;
   }
-  // ftruncate zero-fills the object, which is a valid state for every counter; placement-new
+  // posix_fallocate zero-fills the object, which is a valid state for every counter; placement-new
   // gives the atomics a proper lifetime all the same.
   auto* block = new (impl->region.get_address()) StatsBlock{};
   block->version = 1;

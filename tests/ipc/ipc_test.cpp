@@ -3,6 +3,7 @@
 // record channel runs over ipc:// sockets, including a writer restart.
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -184,6 +185,38 @@ TEST_CASE("model store: a publisher killed mid-copy leaves the previous model re
     CHECK(((*reader).*k.read)(&bytes) == 3);
     CHECK((bytes == one));
   }
+}
+
+TEST_CASE("model store: more than /dev/shm has free fails at create, saying how much",
+          "[unit][ipc]") {
+  // tmpfs objects are sparse: a store that truncate() "created" would die with SIGBUS at the
+  // first publish. create() must reserve every byte, or refuse with the figures.
+  struct statvfs vfs {};
+  REQUIRE(::statvfs("/dev/shm", &vfs) == 0);
+  const uint64_t free_bytes = static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize;
+  const std::string name = unique_name("models");
+  ShmGuard guard{name};
+  const size_t too_big = free_bytes / 4 + (256u << 20);  // four slots: over the free space
+  std::string error;
+  try {
+    ModelStore::create(name, too_big);
+  } catch (const zp::IoError& e) {
+    error = e.what();
+  }
+  INFO(error);
+  CHECK_THAT(error, Catch::Contains("model store " + name + " needs "));
+  CHECK_THAT(error, Catch::Contains("MiB of shared memory, but /dev/shm has "));
+  CHECK_THAT(error, Catch::Contains("MiB free"));
+  CHECK(error.find('\n') == std::string::npos);
+  CHECK_THROWS_AS(ModelStore::open(name), zp::IoError);  // nothing left behind
+
+  // A store that fits has every byte reserved: the space shows as used at once.
+  const std::string fits = unique_name("models");
+  ShmGuard fits_guard{fits};
+  auto store = ModelStore::create(fits, 8u << 20);
+  struct stat st {};
+  REQUIRE(::stat(("/dev/shm/" + fits).c_str(), &st) == 0);
+  CHECK(static_cast<uint64_t>(st.st_blocks) * 512 >= 4 * (8u << 20));
 }
 
 TEST_CASE("model store: a reader racing a writer process never sees a torn model", "[unit][ipc]") {
