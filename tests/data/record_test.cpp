@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <cstring>
 #include <fstream>
 
 #include "shared/core/fs.h"
@@ -46,6 +47,45 @@ TEST_CASE("records round-trip and validate", "[unit][data]") {
   CHECK(d.policy_offsets == r.policy_offsets);
   CHECK(d.result == 1);
   CHECK_NOTHROW(zp::data::validate_record(d, *zp::game::make_game("connect4")));
+}
+
+TEST_CASE("records keep the full-search flag of each position, and version 1 still reads",
+          "[unit][data]") {
+  auto r = sample_record();
+  r.flags = {1, 0, 0, 1, 0, 1, 1};
+  std::string bytes;
+  zp::data::encode_record(r, &bytes);
+  const auto d = zp::data::decode_record(bytes);
+  CHECK(d.flags == r.flags);
+  CHECK(d.policy_target(0));
+  CHECK_FALSE(d.policy_target(1));
+
+  // The same game in version 1 (no flags): drop the 7 flag bytes after the moves, then fix
+  // the version, the payload length and the checksum by hand.
+  const size_t flags_at = 12 + 4 + 8 + 8 + 1 + 8 + 1 + 1 + 2 + 2 + 7 * 2;
+  std::string v1 = bytes.substr(0, bytes.size() - 8);
+  v1.erase(flags_at, 7);
+  const uint16_t version = 1;
+  std::memcpy(&v1[4], &version, 2);
+  const uint32_t payload = static_cast<uint32_t>(v1.size() - 12);
+  std::memcpy(&v1[8], &payload, 4);
+  const uint64_t sum = zp::data::checksum64(v1.data(), v1.size());
+  v1.append(reinterpret_cast<const char*>(&sum), 8);
+  const auto old = zp::data::decode_record(v1);
+  CHECK(old.moves == r.moves);
+  REQUIRE(old.policy.size() == d.policy.size());
+  for (size_t i = 0; i < d.policy.size(); ++i) {
+    CHECK(old.policy[i].action == d.policy[i].action);
+    CHECK(old.policy[i].prob == d.policy[i].prob);
+  }
+  CHECK(old.flags == std::vector<uint8_t>(7, zp::data::kPositionFullSearch));
+
+  // Unknown flag bits are refused.
+  bytes[flags_at] = 4;
+  std::string body = bytes.substr(0, bytes.size() - 8);
+  const uint64_t sum2 = zp::data::checksum64(body.data(), body.size());
+  body.append(reinterpret_cast<const char*>(&sum2), 8);
+  CHECK_THROWS_WITH(zp::data::decode_record(body), Catch::Contains("unknown bits"));
 }
 
 TEST_CASE("bad records are rejected with a reason", "[unit][data]") {

@@ -83,6 +83,30 @@ TEST_CASE("trainer: loss falls when overfitting a fixed batch", "[unit][model]")
   }
 }
 
+TEST_CASE("trainer: rows without a policy target add nothing to the policy loss",
+          "[unit][model]") {
+  // The batch twice over, the second copy with zero policies (fast playout-cap searches).
+  // BatchNorm sees the same statistics, so the logits are the same: the policy loss must be
+  // the first copy's mean, not half of it, and the value loss counts every row.
+  auto game = game::make_game("connect4");
+  const Batch batch = make_batch(*game, 16);
+  Batch doubled = batch;
+  doubled.n = 32;
+  doubled.obs.insert(doubled.obs.end(), batch.obs.begin(), batch.obs.end());
+  doubled.policy.resize(batch.policy.size() * 2, 0.0f);
+  doubled.value.insert(doubled.value.end(), batch.value.begin(), batch.value.end());
+  Trainer a(*game, test::tiny_model(), cpu_learner("sgd"), 0, 5);
+  Trainer b(*game, test::tiny_model(), cpu_learner("sgd"), 0, 5);
+  const TrainStats sa = a.train_step(batch.obs.data(), batch.policy.data(), batch.value.data(), 16);
+  const TrainStats sb =
+      b.train_step(doubled.obs.data(), doubled.policy.data(), doubled.value.data(), 32);
+  CHECK(sb.policy_loss == Approx(sa.policy_loss).epsilon(1e-4));
+  CHECK(sb.value_loss == Approx(sa.value_loss).epsilon(1e-4));
+  // A batch with no policy target at all trains the value only.
+  std::vector<float> none(batch.policy.size(), 0.0f);
+  CHECK(a.train_step(batch.obs.data(), none.data(), batch.value.data(), 16).policy_loss == 0.0);
+}
+
 TEST_CASE("trainer: cosine schedule and config errors", "[unit][model]") {
   auto game = game::make_game("tictactoe");
   const Batch batch = make_batch(*game, 4);

@@ -124,4 +124,63 @@ TEST_CASE("selfplay: each position records the root's visit distribution", "[uni
 }
 
 }  // namespace
+TEST_CASE("selfplay: playout caps mark about full_search_prob of the positions as targets",
+          "[unit][selfplay]") {
+  auto game = game::make_game("tictactoe");
+  for (const char* algorithm : {"puct", "gumbel"}) {
+    INFO(algorithm);
+    config::Config cfg = config::load_config_string(
+        std::string("game:\n  name: tictactoe\nsearch:\n  algorithm: ") + algorithm +
+            "\n  simulations: 24\n  fast_simulations: 4\n  full_search_prob: 0.25\n"
+            "actors:\n  games_per_actor: 8\n",
+        "selfplay_test.yaml");
+    auto backend = nn::make_uniform_backend(*game, SelfPlayLoop::batch_capacity(cfg));
+    SelfPlayLoop loop(*game, cfg, *backend, 0, 5);
+    loop.set_game_limit(120);
+    const auto records = play_all(loop);
+    size_t positions = 0, full = 0;
+    for (const auto& r : records) {
+      REQUIRE(r.flags.size() == r.num_positions());
+      for (size_t i = 0; i < r.num_positions(); ++i) full += r.policy_target(i);
+      positions += r.num_positions();
+    }
+    // ~1000 positions: 25% +- 1.4% (one standard deviation).
+    CHECK(static_cast<double>(full) / positions == Approx(0.25).margin(0.06));
+    // Fewer evaluations than full searches everywhere would need (24 per move).
+    CHECK(loop.stats().evals < positions * 14);
+
+    cfg.search.fast_simulations = 0;
+    cfg.search.full_search_prob = 1.0;
+    SelfPlayLoop all(*game, cfg, *backend, 0, 5);
+    all.set_game_limit(10);
+    for (const auto& r : play_all(all))
+      for (size_t i = 0; i < r.num_positions(); ++i) CHECK(r.policy_target(i));
+  }
+}
+
+TEST_CASE("selfplay: gumbel records the improved policy and plays legal full games",
+          "[unit][selfplay]") {
+  auto game = game::make_game("connect4");
+  config::Config cfg = config::load_config_string(
+      "game:\n  name: connect4\nsearch:\n  algorithm: gumbel\n  simulations: 16\n"
+      "  leaves_per_round: 4\nactors:\n  games_per_actor: 4\n",
+      "selfplay_test.yaml");
+  nn::ScriptedBackend backend(*game, SelfPlayLoop::batch_capacity(cfg),
+                              [](const float*, const uint8_t*, float* policy, float* value) {
+                                policy[3] = 1.0f;
+                                *value = 0.0f;
+                              });
+  SelfPlayLoop loop(*game, cfg, backend, 0, 9);
+  loop.set_game_limit(4);
+  for (const auto& r : play_all(loop)) {
+    CHECK_NOTHROW(data::validate_record(r, *game));
+    for (size_t i = 0; i < r.num_positions(); ++i) {
+      double sum = 0.0;
+      for (uint32_t k = r.policy_offsets[i]; k < r.policy_offsets[i + 1]; ++k)
+        sum += r.policy[k].prob;
+      CHECK(sum == Approx(1.0).margin(1e-4));
+    }
+  }
+}
+
 }  // namespace zp::selfplay
