@@ -20,6 +20,12 @@
 #include "shared/config/config.h"
 #include "shared/core/clock.h"
 #include "shared/arena/elo.h"
+#include "shared/selfplay/selfplay.h"
+#include "shared/search/tree.h"
+#include "shared/model/checkpoint.h"
+#include "shared/arena/paths.h"
+#include "shared/arena/oracle.h"
+#include "shared/arena/network_players.h"
 #include "shared/arena/json_line.h"
 #include "shared/game/registry.h"
 #include "shared/ipc/model_store.h"
@@ -59,6 +65,47 @@ zp::arena::Json arena(const std::string& config, const std::string& a,
 }
 
 double win_rate(const zp::arena::Json& r) { return r.at("win_rate").get<double>(); }
+
+// On the first `count` labelled positions of the built-in set: how often the argmax of the
+// network's prior, and of Gumbel's improved policy after `sims` simulations (no noise), is an
+// optimal move, over the positions where the choice matters.
+struct PriorVsImproved {
+  int matters = 0, prior = 0, improved = 0;
+};
+PriorVsImproved prior_vs_improved(const std::string& checkpoint, const std::string& config,
+                                  int count, int sims) {
+  const zp::config::Config cfg = zp::config::load_config(config, {});
+  const auto game = zp::game::make_game("connect4");
+  auto positions = zp::arena::read_labelled_positions(zp::arena::default_positions_path(), *game);
+  positions.resize(std::min<size_t>(positions.size(), count));
+  auto backend = zp::arena::make_network_backend(
+      *game, cfg, zp::model::read_checkpoint_file(checkpoint), 4, 1);
+  zp::search::SearchParams p;
+  p.algorithm = zp::search::Algorithm::kGumbel;
+  p.simulations = sims;
+  p.gumbel_scale = 0.0f;
+  zp::search::Tree tree(*game, p, 1);
+  std::vector<int> prior_choice, improved_choice;
+  std::vector<zp::search::RootChild> children;
+  std::vector<float> target(game->num_actions());
+  for (const auto& pos : positions) {
+    auto state = game->new_initial_state();
+    for (zp::game::Action a : game->parse_moves(pos.moves)) state->apply(a);
+    tree.reset(*state);
+    zp::selfplay::run_search(tree, *backend, 1);
+    tree.root_children(&children);
+    const auto top = std::max_element(children.begin(), children.end(), [](auto& x, auto& y) {
+      return x.prior < y.prior;
+    });
+    prior_choice.push_back(top->action);
+    tree.visit_policy(target.data());
+    improved_choice.push_back(
+        static_cast<int>(std::max_element(target.begin(), target.end()) - target.begin()));
+  }
+  const auto ps = zp::arena::score_choices(positions, prior_choice);
+  const auto is = zp::arena::score_choices(positions, improved_choice);
+  return {ps.matters, ps.correct, is.correct};
+}
 
 }  // namespace
 
@@ -105,6 +152,13 @@ TEST_CASE("training learns: the final model beats its untrained self and random"
   CHECK(win_rate(vs_mcts) >= 0.25);
   // Controls: the untrained network stays below the bars it is not supposed to reach.
   CHECK(win_rate(untrained_vs_mcts) < 0.25);
+
+  // Gumbel's improved policy (the policy target of search.algorithm: gumbel) picks optimal
+  // moves more often than the trained network's own prior on the labelled positions.
+  const PriorVsImproved pi = prior_vs_improved(trained, config, 400, 32);
+  WARN("optimal argmax over " << pi.matters << " positions where it matters: prior " << pi.prior
+                              << ", gumbel improved policy (32 simulations) " << pi.improved);
+  CHECK(pi.improved > pi.prior);
 }
 
 namespace {
