@@ -16,6 +16,7 @@
 #include "shared/run/files.h"
 #include "shared/core/fs.h"
 #include "shared/config/config.h"
+#include "shared/config/resume.h"
 #include "shared/core/clock.h"
 #include "shared/core/error.h"
 #include "shared/core/log.h"
@@ -48,6 +49,7 @@ class Learner {
   void beat() { stats_->heartbeat(kSlot); }
   std::unique_ptr<model::Trainer> make_trainer() const;
   void resume_or_start();
+  void check_fixed_keys() const;
   bool resume_from_model_file();
   void refill_window();
   void poll_shards();
@@ -123,6 +125,7 @@ void Learner::resume_or_start() {
   std::filesystem::create_directories(ck_dir_);
   bool resumed = false;
   if (std::filesystem::exists(run::training_state_path(ck_dir_))) {
+    check_fixed_keys();  // a changed optimizer or shape is an error, never a fallback
     try {
       const LearnerState saved = load_learner_state(ck_dir_);
       trainer_->load_training_state(run::training_state_path(ck_dir_));
@@ -146,6 +149,7 @@ void Learner::resume_or_start() {
       resumed = true;
     }
   }
+  state_.fixed = config::resume_fixed_values(cfg_);  // saved with every learner_state
   // The step this incarnation starts from, first: rates count the steps made since (status.h).
   stats_->set(kSlot, ipc::kTrainStepsStart, trainer_->step());
   stats_->set(kSlot, ipc::kTrainSteps, trainer_->step());
@@ -170,6 +174,20 @@ void Learner::resume_or_start() {
     spdlog::info("starting from a fresh network");
     publish();  // version 1 (or the store's next): the random initial weights
   }
+}
+
+// Throws ConfigError naming each key fixed for a run (config/resume.h) that the config now
+// sets differently from the saved learner_state. An unreadable learner_state is left to the
+// resume, which reports it.
+void Learner::check_fixed_keys() const {
+  LearnerState saved;
+  try {
+    saved = load_learner_state(ck_dir_);
+  } catch (const Error&) {
+    return;
+  }
+  config::check_resume_values(saved.fixed, cfg_,
+                              "the saved learner state " + run::learner_state_path(ck_dir_));
 }
 
 // The newest model-<v>.zpck that loads into the trainer, with its step; false if none does.

@@ -22,6 +22,11 @@ namespace fs = std::filesystem;
 using run::learner_state_path;
 using run::model_file_name;
 
+namespace {
+// Prefix of the lines that record the config keys fixed for a run.
+const std::string kFixedPrefix = "config.";
+}  // namespace
+
 void save_learner_state(const std::string& dir, const LearnerState& s) {
   std::ostringstream os;
   os << "# zeroplay learner state, written with training_state.pt\n"
@@ -30,6 +35,7 @@ void save_learner_state(const std::string& dir, const LearnerState& s) {
      << "samples_trained " << s.samples_trained << "\n"
      << "positions_ingested " << s.positions_ingested << "\n"
      << "last_shard " << s.last_shard << "\n";
+  for (const auto& [key, value] : s.fixed) os << kFixedPrefix << key << " " << value << "\n";
   write_file_atomic(learner_state_path(dir), os.str());
 }
 
@@ -54,6 +60,8 @@ LearnerState load_learner_state(const std::string& dir) {
     else if (key == "samples_trained") s.samples_trained = number();
     else if (key == "positions_ingested") s.positions_ingested = number();
     else if (key == "last_shard") s.last_shard = value;
+    else if (key.rfind(kFixedPrefix, 0) == 0)
+      s.fixed.emplace_back(key.substr(kFixedPrefix.size()), value);
   }
   return s;
 }

@@ -10,6 +10,9 @@
 //                           samples_trained <i64>      positions put into minibatches, whole run
 //                           positions_ingested <i64>   positions read from NEW shards, whole run
 //                           last_shard <name>          newest shard file ingested ("" = none)
+//                           config.<key> <value>       every key fixed for a run
+//                                                      (config/resume.h), e.g.
+//                                                      "config.learner.optimizer sgd"
 //
 // Every file is written atomically (tmp, fsync, rename). A publication writes, in order: the
 // model file, training_state.pt, learner_state, latest; and only then the shm model store. A
@@ -21,6 +24,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace zp::learner {
@@ -31,6 +35,9 @@ struct LearnerState {
   int64_t samples_trained = 0;
   int64_t positions_ingested = 0;
   std::string last_shard;
+  // (key, value) of the config keys fixed for a run, as config::resume_fixed_values gives
+  // them; empty in a state saved before they were recorded.
+  std::vector<std::pair<std::string, std::string>> fixed;
 };
 
 // File names inside the checkpoints directory come from shared/run/files.h.

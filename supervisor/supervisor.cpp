@@ -21,6 +21,7 @@
 
 #include "shared/core/fs.h"
 #include "shared/config/config.h"
+#include "shared/config/resume.h"
 #include "shared/core/clock.h"
 #include "shared/core/error.h"
 #include "shared/core/log.h"
@@ -163,6 +164,9 @@ void Supervisor::prepare_run_dir() {
     if (!fs::exists(saved)) throw IoError("cannot resume: " + saved + " not found");
     const std::string base = options_.config_path.empty() ? saved : options_.config_path;
     cfg_ = config::load_config(base, options_.overrides);
+    // Before config.yaml is overwritten: the run's game, shape and optimizer stay.
+    config::check_resume_values(config::resume_fixed_values(config::load_config(saved)), cfg_,
+                                saved);
   } else {
     if (options_.config_path.empty()) throw ConfigError("train needs a config file");
     cfg_ = config::load_config(options_.config_path, options_.overrides);

@@ -148,3 +148,32 @@ TEST_CASE("while stopping, the supervisor says what it waits for",
   CHECK(said);
   CHECK(train->wait(90) == 0);
 }
+
+TEST_CASE("--resume with a changed optimizer or model shape is one error naming the key",
+          "[integration][supervisor]") {
+  // A run directory as a finished run leaves it (its config is what matters here): resuming it
+  // with another optimizer or shape must stop before anything starts, and leave it unchanged.
+  zp::test::TempDir tmp;
+  const std::string run = tmp.path() + "/run";
+  fs::create_directories(run);
+  const std::string tiny = zp::test::source_dir() + "/config/tiny.yaml";
+  auto r = zp::test::run_command(zp::test::zeroplay_binary() + " config " + tiny + " > " + run +
+                                 "/config.yaml");
+  REQUIRE(r.exit_code == 0);
+  const std::string saved = zp::test::read_text(run + "/config.yaml");
+  const std::string resume = "timeout 60 " + zp::test::zeroplay_binary() +
+                             " train --resume --run-dir " + run +
+                             " --set evaluator.enabled=false --set train.max_seconds=1 ";
+  r = zp::test::run_command(resume + "--set learner.optimizer=adam 2>&1");
+  INFO(r.output);
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.output, Catch::Contains("zeroplay: error: --resume: learner.optimizer is 'sgd' in " +
+                                       run + "/config.yaml, 'adam' now"));
+  r = zp::test::run_command(resume + "--set model.channels=32 --set model.blocks=2 2>&1");
+  INFO(r.output);
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.output, Catch::Contains("model.blocks is '1' in"));
+  CHECK_THAT(r.output, Catch::Contains("model.channels is '16' in"));
+  CHECK(zp::test::read_text(run + "/config.yaml") == saved);
+  CHECK_FALSE(fs::exists(run + "/logs/supervisor.log"));  // nothing started
+}

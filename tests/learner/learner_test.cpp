@@ -311,6 +311,7 @@ TEST_CASE("learner state round-trips and old model files are pruned", "[unit][le
   s.samples_trained = 7680;
   s.positions_ingested = 2000;
   s.last_shard = "shard-000005.zps";
+  s.fixed = {{"learner.optimizer", "adam"}, {"model.channels", "64"}};
   zp::learner::save_learner_state(tmp.path(), s);
   const auto l = zp::learner::load_learner_state(tmp.path());
   CHECK(l.step == 120);
@@ -318,6 +319,7 @@ TEST_CASE("learner state round-trips and old model files are pruned", "[unit][le
   CHECK(l.samples_trained == 7680);
   CHECK(l.positions_ingested == 2000);
   CHECK(l.last_shard == "shard-000005.zps");
+  CHECK(l.fixed == s.fixed);
   CHECK_THROWS_AS(zp::learner::load_learner_state(tmp.path() + "/missing"), zp::IoError);
   write_text(zp::run::learner_state_path(tmp.path()), "step x12\n");
   CHECK_THROWS_AS(zp::learner::load_learner_state(tmp.path()), zp::FormatError);
@@ -536,4 +538,43 @@ TEST_CASE("learner: a corrupt training state resumes from the newest model file,
                                        " 2>&1");
   CHECK(r.exit_code == 1);
   CHECK_THAT(r.output, Catch::Contains("refusing to train on from random weights"));
+}
+
+TEST_CASE("learner: resuming with a changed optimizer or model shape is an error naming the key",
+          "[integration][learner]") {
+  // The supervisor refuses such a --resume (supervisor_test.cpp); this is the learner's own
+  // guard, for a config.yaml changed behind its back. It must not fall back to a model file
+  // with a fresh optimizer, nor to random weights.
+  auto g = connect4();
+  const std::vector<std::string> base{"learner.min_positions=50", "learner.batch_size=16",
+                                      "learner.publish_every_steps=4", "train.max_steps=10"};
+  const LearnerRun lr(*g, base);
+  const std::string& out = lr.out;
+  {
+    zp::test::ChildProcess learner(learner_argv(lr.run), out);
+    WAIT_OR_FAIL(!learner.running(), 120);
+    REQUIRE(learner.wait(1) == 0);
+  }
+  auto with = [&](const std::string& change) {
+    std::vector<std::string> o = base;
+    o.back() = "train.max_steps=14";
+    o.push_back(change);
+    lr.write_config(o);
+    return zp::test::run_command(zp::test::zeroplay_binary() + " learner --run-dir " + lr.run +
+                                 " 2>&1");
+  };
+  auto r = with("learner.optimizer=adam");
+  INFO(r.output);
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.output, Catch::Contains("learner.optimizer is 'sgd' in the saved learner state " +
+                                       zp::run::learner_state_path(lr.run + "/checkpoints") +
+                                       ", 'adam' now"));
+  r = with("model.channels=32");
+  INFO(r.output);
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.output, Catch::Contains("model.channels is '16' in the saved learner state"));
+  // Unchanged, it resumes (the refusals changed nothing).
+  r = with("learner.momentum=0.8");  // not fixed for a run
+  CHECK(r.exit_code == 0);
+  CHECK(lr.stats->get(zp::ipc::kLearnerSlot, zp::ipc::kTrainSteps) == 14);
 }
