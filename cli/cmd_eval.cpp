@@ -8,13 +8,18 @@
 //       (shared/arena/players.h); --sims is the checkpoint players' search (default
 //       evaluator.simulations). JSON: a, b, games, wins, draws, losses (for A), win_rate (draws
 //       half), elo_diff (A minus B, from the win rate), seed, seconds.
-//   zeroplay eval oracle [--game connect4] --positions FILE (--checkpoint CKPT | --uniform)
-//                        [--sims N] [--config C]
+//   zeroplay eval oracle [--game connect4] (--positions FILE | --pons DIR)
+//                        (--checkpoint CKPT | --uniform) [--sims N] [--config C]
 //       Oracle accuracy on a labelled Connect Four file (shared/arena/oracle.h) of the raw
-//       policy (argmax, illegal moves masked) and of search with N simulations (0 = policy
-//       only). --uniform: equal priors and value 0 instead of a network. JSON: positions,
-//       matters, random (a random mover's expected figures), policy and search (accuracy,
-//       error_rate).
+//       policy (argmax, illegal moves masked) and of search with N simulations (default
+//       evaluator.simulations; 0 = policy only). --uniform: equal priors and value 0 instead
+//       of a network. JSON: positions, matters, random (a random mover's expected figures),
+//       policy and search (accuracy, error_rate, correct, errors; search also simulations).
+//       --pons DIR: all six of Pons' benchmark sets in DIR (shared/arena/pons.h), every
+//       position of each; a progress line per set, then a table (set, positions, random mover,
+//       policy error, search error, AlphaZero.jl's error). JSON: pons (DIR), simulations,
+//       sets (an array in benchmark order, each: set, file, positions, matters, random,
+//       policy, search as above, alphazero_jl_error_rate), seconds.
 //   zeroplay plot RUN_DIR [--out DIR]
 //       PNG charts of RUN_DIR/metrics.jsonl (scripts/plot_metrics.py, run with
 //       /usr/bin/python3 and matplotlib) into DIR (default RUN_DIR/plots).
@@ -38,6 +43,7 @@
 #include "shared/arena/json_line.h"
 #include "shared/arena/oracle.h"
 #include "shared/arena/paths.h"
+#include "shared/arena/pons.h"
 #include "shared/arena/network_players.h"
 #include "shared/arena/players.h"
 #include "shared/game/registry.h"
@@ -126,7 +132,8 @@ struct OracleCli {
   std::string config_path;
   std::vector<std::string> overrides;
   std::string game = "connect4";
-  std::string positions;
+  std::string positions;  // exactly one of positions and pons
+  std::string pons;
   std::string checkpoint;
   bool uniform = false;
   int sims = -1;
@@ -176,40 +183,55 @@ OraclePlayers make_oracle_players(const OracleCli& o, const config::Config& cfg,
   return p;
 }
 
-// Scores `search` on the positions, with a progress line every ~30 s; its JSON figures.
-arena::Json score_search(arena::Player& search, const std::vector<arena::LabelledPosition>& positions,
-                         const game::Game& game, int sims) {
+// Scores `search` on the positions, with a progress line every ~30 s. `label` prefixes its
+// lines ("" for one file, "End-Easy: " for a Pons set).
+arena::OracleScore score_search(arena::Player& search,
+                                const std::vector<arena::LabelledPosition>& positions,
+                                const game::Game& game, int sims, const std::string& label) {
   Stopwatch watch;
   double next_report = 30;
   search.set_tick([&] {
     if (watch.seconds() < next_report) return;
     next_report += 30;
-    std::printf("[oracle] searching (%.0f s)...\n", watch.seconds());
+    std::printf("[oracle] %ssearching (%.0f s)...\n", label.c_str(), watch.seconds());
     std::fflush(stdout);
   });
   const arena::OracleScore ss =
       arena::score_choices(positions, arena::choose_on_positions(positions, game, search));
   search.set_tick(nullptr);  // it refers to this function's locals
   std::printf(
-      "[oracle] search with %d simulations: accuracy %.1f%% (%d/%d), error rate "
+      "[oracle] %ssearch with %d simulations: accuracy %.1f%% (%d/%d), error rate "
       "%.1f%%, %.1f s\n",
-      sims, 100 * ss.accuracy(), ss.correct, ss.matters, 100 * ss.error_rate(), watch.seconds());
+      label.c_str(), sims, 100 * ss.accuracy(), ss.correct, ss.matters, 100 * ss.error_rate(),
+      watch.seconds());
+  std::fflush(stdout);
+  return ss;
+}
+
+arena::Json search_json(const arena::OracleScore& s, int sims) {
   arena::Json js;
   js["simulations"] = sims;
-  js.update(score_json(ss));
+  js.update(score_json(s));
   return js;
 }
 
-void run_oracle(const OracleCli& o) {
-  std::vector<std::string> overrides = o.overrides;
-  overrides.push_back("game.name=" + o.game);
-  const config::Config cfg = load_optional_config(o.config_path, overrides);
-  if (o.checkpoint.empty() == !o.uniform)
-    throw ConfigError("eval oracle: give exactly one of --checkpoint CKPT and --uniform");
-  if (!o.uniform) model::resolve_device(cfg.model.device, "model.device");  // before any work
-  auto game = game::make_game(cfg.game.name, {cfg.game.board_size});
-  const auto positions = arena::read_labelled_positions(o.positions, *game);
-  const int sims = o.sims >= 0 ? o.sims : cfg.evaluator.simulations;
+// The raw policy's score on the positions, with its progress line.
+arena::OracleScore score_policy(arena::Player& policy,
+                                const std::vector<arena::LabelledPosition>& positions,
+                                const game::Game& game, const std::string& label) {
+  const Stopwatch watch;
+  const arena::OracleScore ps =
+      arena::score_choices(positions, arena::choose_on_positions(positions, game, policy));
+  std::printf("[oracle] %spolicy: accuracy %.1f%% (%d/%d), error rate %.1f%%, %.1f s\n",
+              label.c_str(), 100 * ps.accuracy(), ps.correct, ps.matters, 100 * ps.error_rate(),
+              watch.seconds());
+  std::fflush(stdout);
+  return ps;
+}
+
+// One labelled file (--positions): the policy and search figures.
+void run_oracle_file(const OracleCli& o, const std::vector<arena::LabelledPosition>& positions,
+                     const game::Game& game, const OraclePlayers& players, int sims) {
   const arena::ExpectedScore random = arena::random_mover_expectation(positions);
   const arena::OracleScore any =
       arena::score_choices(positions, std::vector<int>(positions.size(), -1));
@@ -219,22 +241,130 @@ void run_oracle(const OracleCli& o) {
       positions.size(), o.positions.c_str(), any.matters, 100 * random.accuracy,
       100 * random.error_rate);
   std::fflush(stdout);
-
-  const OraclePlayers players = make_oracle_players(o, cfg, *game, sims);
-  const Stopwatch watch;
-  const arena::OracleScore ps =
-      arena::score_choices(positions, arena::choose_on_positions(positions, *game, *players.policy));
-  std::printf("[oracle] policy: accuracy %.1f%% (%d/%d), error rate %.1f%%, %.1f s\n",
-              100 * ps.accuracy(), ps.correct, ps.matters, 100 * ps.error_rate(), watch.seconds());
-  std::fflush(stdout);
+  const arena::OracleScore ps = score_policy(*players.policy, positions, game, "");
   arena::Json line;
   line["positions"] = ps.positions;
   line["matters"] = ps.matters;
   line["random"] = {{"accuracy", random.accuracy}, {"error_rate", random.error_rate}};
   line["policy"] = score_json(ps);
-  if (players.search) line["search"] = score_search(*players.search, positions, *game, sims);
+  if (players.search)
+    line["search"] = search_json(score_search(*players.search, positions, game, sims, ""), sims);
   std::printf("%s\n", arena::json_line(line).c_str());
   std::fflush(stdout);
+}
+
+// One Pons set's figures (--pons): a row of the table and an entry of the JSON line.
+struct PonsRow {
+  const arena::PonsSet* set = nullptr;
+  int positions = 0, matters = 0;
+  arena::ExpectedScore random;
+  arena::OracleScore policy, search;
+  bool searched = false;
+};
+
+PonsRow score_pons_set(const arena::PonsPositions& p, const game::Game& game,
+                       const OraclePlayers& players, int sims) {
+  PonsRow row;
+  row.set = &p.set();
+  const std::string label = std::string(row.set->name) + ": ";
+  row.random = arena::random_mover_expectation(p.positions);
+  std::printf("[oracle] %s%zu positions (%s.txt); a random mover's error rate %.1f%%\n",
+              label.c_str(), p.positions.size(), row.set->file, 100 * row.random.error_rate);
+  std::fflush(stdout);
+  row.policy = score_policy(*players.policy, p.positions, game, label);
+  row.positions = row.policy.positions;
+  row.matters = row.policy.matters;
+  if (players.search) {
+    row.search = score_search(*players.search, p.positions, game, sims, label);
+    row.searched = true;
+  }
+  return row;
+}
+
+std::string percent_cell(double rate) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.1f%%", 100 * rate);
+  return buf;
+}
+
+// AlphaZero.jl's figures are read off a chart: "~2.7%", "~0%".
+std::string reference_cell(double rate) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "~%g%%", 100 * rate);
+  return buf;
+}
+
+// The closing table: one row per set, error rates over all positions.
+void print_pons_table(const std::vector<PonsRow>& rows, int sims) {
+  std::printf("\nPons benchmark: error rate over all positions (search: %s)\n",
+              sims > 0 ? (std::to_string(sims) + " simulations").c_str() : "not run");
+  std::printf("%-18s %9s %8s %8s %8s %13s\n", "set", "positions", "random", "policy", "search",
+              "AlphaZero.jl");
+  for (const PonsRow& r : rows) {
+    std::printf("%-18s %9d %8s %8s %8s %13s\n", r.set->name, r.positions,
+                percent_cell(r.random.error_rate).c_str(),
+                percent_cell(r.policy.error_rate()).c_str(),
+                r.searched ? percent_cell(r.search.error_rate()).c_str() : "-",
+                reference_cell(r.set->alphazero_jl).c_str());
+  }
+  std::fflush(stdout);
+}
+
+arena::Json pons_row_json(const PonsRow& r, int sims) {
+  arena::Json j;
+  j["set"] = r.set->name;
+  j["file"] = r.set->file;
+  j["positions"] = r.positions;
+  j["matters"] = r.matters;
+  j["random"] = {{"accuracy", r.random.accuracy}, {"error_rate", r.random.error_rate}};
+  j["policy"] = score_json(r.policy);
+  if (r.searched) j["search"] = search_json(r.search, sims);
+  j["alphazero_jl_error_rate"] = r.set->alphazero_jl;
+  return j;
+}
+
+// All six Pons sets (--pons DIR): a progress line per set, the table, then the JSON line.
+void run_oracle_pons(const OracleCli& o, const std::vector<arena::PonsPositions>& sets,
+                     const game::Game& game, const OraclePlayers& players, int sims) {
+  std::printf("[oracle] Pons benchmark: %zu sets from %s, policy and %s\n", sets.size(),
+              o.pons.c_str(),
+              sims > 0 ? ("search with " + std::to_string(sims) + " simulations").c_str()
+                       : "no search");
+  std::fflush(stdout);
+  const Stopwatch watch;
+  std::vector<PonsRow> rows;
+  for (const arena::PonsPositions& p : sets) rows.push_back(score_pons_set(p, game, players, sims));
+  print_pons_table(rows, sims);
+  arena::Json line;
+  line["pons"] = o.pons;
+  line["simulations"] = sims;
+  arena::Json all = arena::Json::array();
+  for (const PonsRow& r : rows) all.push_back(pons_row_json(r, sims));
+  line["sets"] = std::move(all);
+  line["seconds"] = watch.seconds();
+  std::printf("%s\n", arena::json_line(line).c_str());
+  std::fflush(stdout);
+}
+
+void run_oracle(const OracleCli& o) {
+  if (o.positions.empty() == o.pons.empty())
+    throw ConfigError("eval oracle: give exactly one of --positions FILE and --pons DIR");
+  std::vector<std::string> overrides = o.overrides;
+  overrides.push_back("game.name=" + o.game);
+  const config::Config cfg = load_optional_config(o.config_path, overrides);
+  if (o.checkpoint.empty() == !o.uniform)
+    throw ConfigError("eval oracle: give exactly one of --checkpoint CKPT and --uniform");
+  if (!o.uniform) model::resolve_device(cfg.model.device, "model.device");  // before any work
+  auto game = game::make_game(cfg.game.name, {cfg.game.board_size});
+  const int sims = o.sims >= 0 ? o.sims : cfg.evaluator.simulations;
+  // The input first: a bad file is reported before a network is loaded.
+  if (o.pons.empty()) {
+    const auto positions = arena::read_labelled_positions(o.positions, *game);
+    run_oracle_file(o, positions, *game, make_oracle_players(o, cfg, *game, sims), sims);
+  } else {
+    const auto sets = arena::read_pons_sets(o.pons, *game);
+    run_oracle_pons(o, sets, *game, make_oracle_players(o, cfg, *game, sims), sims);
+  }
 }
 
 struct PlotCli {
@@ -299,12 +429,15 @@ void add_eval_command(CLI::App& app) {
 
   auto o = std::make_shared<OracleCli>();
   CLI::App* oracle = eval->add_subcommand(
-      "oracle", "Accuracy on exactly solved Connect Four positions (policy and search)");
+      "oracle",
+      "Accuracy and error rate on exactly solved Connect Four positions (policy and search)");
   oracle->add_option("--config", o->config_path, "Config file (model device, search)");
   oracle->add_option("--set", o->overrides, "Override a key: section.key=value");
   oracle->add_option("--game", o->game, "Game (only connect4 has labelled positions)")
       ->capture_default_str();
-  oracle->add_option("--positions", o->positions, "Labelled positions file")->required();
+  oracle->add_option("--positions", o->positions, "Labelled positions file");
+  oracle->add_option("--pons", o->pons,
+                     "Directory of Pons' six benchmark sets (../shared/data/connect4/pons)");
   oracle->add_option("--checkpoint", o->checkpoint, "Checkpoint to rate");
   oracle->add_flag("--uniform", o->uniform, "Rate uniform priors (pure MCTS) instead");
   oracle

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -23,6 +24,7 @@
 #include "shared/arena/json_line.h"
 #include "shared/arena/oracle.h"
 #include "shared/arena/paths.h"
+#include "shared/arena/pons.h"
 #include "shared/arena/network_players.h"
 #include "shared/arena/players.h"
 #include "shared/game/registry.h"
@@ -81,6 +83,15 @@ class Evaluator {
                     Gate* gate);
   double rate_on_ladder(const std::string& name, arena::Json& line, Summary& summary);
   bool score_oracle(arena::Json& line, Summary& summary, double* oracle_milli);
+  // The packed stats counters of the Pons figures (shared/arena/pons.h).
+  struct PonsPacked {
+    int64_t policy = 0, search = 0;
+  };
+  bool score_pons(arena::Json& line, Summary& summary, PonsPacked* packed);
+  // Chooses on the first `count` positions (0 = all), kMaxBatch at a time; false on a stop
+  // request (the choices are then incomplete).
+  bool choose_until_stop(const std::vector<arena::LabelledPosition>& positions, size_t count,
+                         arena::Player& player, arena::OracleScore* score);
   void apply_gate(int64_t version, const std::string& bytes, const Gate& gate, arena::Json& line,
                   Summary& summary);
   void record(const arena::Json& line);
@@ -114,7 +125,7 @@ class Evaluator {
   int64_t best_version_ = 0;
   std::string best_bytes_;
   OracleSet oracle_;
-  std::vector<OracleSet> pons_;
+  std::vector<arena::PonsPositions> pons_;  // Pons' sets present, in benchmark order
 };
 
 Evaluator::Evaluator(run::Role& role)
@@ -173,20 +184,16 @@ void Evaluator::load_oracle_sets() {
     oracle_.positions.clear();
   }
   const std::string pons = arena::pons_dir();
-  std::error_code ec;
-  if (!fs::is_directory(pons, ec)) return;
-  std::vector<fs::path> files;
-  for (const auto& e : fs::directory_iterator(pons, ec))
-    if (e.path().extension() == ".txt") files.push_back(e.path());
-  std::sort(files.begin(), files.end());
-  for (const fs::path& f : files) {
-    try {
-      pons_.push_back({f.stem().string(), arena::read_labelled_positions(f.string(), *game_)});
-    } catch (const Error& e) {
-      spdlog::warn("skipping benchmark set: {}", e.what());
-    }
-  }
-  if (!pons_.empty()) spdlog::info("oracle: {} benchmark sets from {}", pons_.size(), pons);
+  std::vector<std::string> problems;
+  pons_ = arena::read_available_pons_sets(pons, *game_, &problems);
+  for (const std::string& p : problems) spdlog::warn("skipping benchmark set: {}", p);
+  if (pons_.empty()) return;
+  std::vector<std::string> names;
+  for (const arena::PonsPositions& p : pons_) names.push_back(p.set().name);
+  spdlog::info("oracle: {} of Pons' benchmark sets from {} ({}); search on {} positions of each",
+               pons_.size(), pons, fmt::join(names, ", "),
+               ecfg_.pons_search_positions > 0 ? std::to_string(ecfg_.pons_search_positions)
+                                               : std::string("all"));
 }
 
 void Evaluator::ensure_best() {
@@ -263,6 +270,8 @@ bool Evaluator::evaluate(int64_t version, const std::string& bytes) {
   const double elo = rate_on_ladder(name, line, summary);
   double oracle_milli = 0;
   if (!score_oracle(line, summary, &oracle_milli)) return false;
+  PonsPacked pons;
+  if (!score_pons(line, summary, &pons)) return false;
   apply_gate(version, bytes, gate, line, summary);
   line["best_version"] = best_version_;
   line["eval_seconds"] = watch.seconds();
@@ -270,9 +279,13 @@ bool Evaluator::evaluate(int64_t version, const std::string& bytes) {
 
   record(line);
   spdlog::info("{} (step {}): {}", name, meta.training_step, fmt::join(summary, " | "));
-  stats_->set(kSlot, ipc::kEvalVersion, version);
+  // The figures first, the version they belong to last (the status line and the tests read
+  // the version to know that the figures are there).
   stats_->set(kSlot, ipc::kEvalEloMilli, std::isfinite(elo) ? std::llround(elo * 1000) : 0);
   stats_->set(kSlot, ipc::kEvalOracleMilli, std::llround(oracle_milli));
+  stats_->set(kSlot, ipc::kEvalPonsPolicy, pons.policy);
+  stats_->set(kSlot, ipc::kEvalPonsSearch, pons.search);
+  stats_->set(kSlot, ipc::kEvalVersion, version);
   stats_->set(kSlot, ipc::kBestVersion, best_version_);
   last_version_ = version;
   last_bytes_ = bytes;
@@ -338,18 +351,14 @@ double Evaluator::rate_on_ladder(const std::string& name, arena::Json& line, Sum
   return elo;
 }
 
-// 3. Oracle accuracy (Connect Four): the labelled set, and the benchmark sets.
+// 3. Oracle accuracy (Connect Four) on the labelled set.
 bool Evaluator::score_oracle(arena::Json& line, Summary& summary, double* oracle_milli) {
   if (!oracle_.positions.empty()) {
-    const auto policy_score = arena::score_choices(
-        oracle_.positions, arena::choose_on_positions(oracle_.positions, *game_, *policy_));
-    std::vector<arena::LabelledPosition> subset = oracle_.positions;
-    if (ecfg_.oracle_search_positions > 0 &&
-        subset.size() > static_cast<size_t>(ecfg_.oracle_search_positions))
-      subset.resize(ecfg_.oracle_search_positions);
-    const auto search_score =
-        arena::score_choices(subset, arena::choose_on_positions(subset, *game_, *candidate_));
-    if (stop_requested()) return false;
+    arena::OracleScore policy_score, search_score;
+    if (!choose_until_stop(oracle_.positions, 0, *policy_, &policy_score) ||
+        !choose_until_stop(oracle_.positions, ecfg_.oracle_search_positions, *candidate_,
+                           &search_score))
+      return false;
     line["oracle_set"] = oracle_.name;
     line["oracle_positions"] = policy_score.positions;
     line["oracle_matters"] = policy_score.matters;
@@ -363,14 +372,56 @@ bool Evaluator::score_oracle(arena::Json& line, Summary& summary, double* oracle
                                   100 * policy_score.accuracy(), 100 * search_score.accuracy(),
                                   100 * search_score.error_rate()));
   }
-  if (!pons_.empty()) {
-    arena::Json pons = arena::Json::object();
-    for (const OracleSet& set : pons_)
-      pons[set.name] = arena::score_choices(set.positions, arena::choose_on_positions(
-                                                               set.positions, *game_, *policy_))
-                           .error_rate();
-    line["pons_policy_error_rate"] = std::move(pons);
+  return true;
+}
+
+bool Evaluator::choose_until_stop(const std::vector<arena::LabelledPosition>& positions,
+                                  size_t count, arena::Player& player, arena::OracleScore* score) {
+  if (count == 0 || count > positions.size()) count = positions.size();
+  const std::vector<arena::LabelledPosition> chosen(positions.begin(), positions.begin() + count);
+  std::vector<int> choices;
+  for (size_t begin = 0; begin < count; begin += kMaxBatch) {
+    if (stop_requested()) return false;
+    const size_t end = std::min(count, begin + kMaxBatch);
+    const std::vector<arena::LabelledPosition> chunk(chosen.begin() + begin, chosen.begin() + end);
+    for (int c : arena::choose_on_positions(chunk, *game_, player, kMaxBatch)) choices.push_back(c);
   }
+  *score = arena::score_choices(chosen, choices);
+  return true;
+}
+
+// 3b. Pons' benchmark sets (when ../shared/data is present): the raw policy on every position,
+// search with evaluator.simulations on the first evaluator.pons_search_positions of each set.
+// Returns false on a stop request.
+bool Evaluator::score_pons(arena::Json& line, Summary& summary, PonsPacked* packed) {
+  if (pons_.empty()) return true;
+  const Stopwatch watch;
+  arena::Json positions = arena::Json::object(), policy = arena::Json::object();
+  arena::Json searched = arena::Json::object(), search = arena::Json::object();
+  std::array<double, arena::kNumPonsSets> policy_rates, search_rates;
+  policy_rates.fill(-1);
+  search_rates.fill(-1);
+  for (const arena::PonsPositions& p : pons_) {
+    arena::OracleScore ps, ss;
+    if (!choose_until_stop(p.positions, 0, *policy_, &ps) ||
+        !choose_until_stop(p.positions, ecfg_.pons_search_positions, *candidate_, &ss))
+      return false;
+    const char* key = p.set().file;
+    positions[key] = ps.positions;
+    policy[key] = ps.error_rate();
+    searched[key] = ss.positions;
+    search[key] = ss.error_rate();
+    policy_rates[p.index] = ps.error_rate();
+    search_rates[p.index] = ss.error_rate();
+  }
+  line["pons_positions"] = std::move(positions);
+  line["pons_policy_error_rate"] = std::move(policy);
+  line["pons_search_positions"] = std::move(searched);
+  line["pons_search_error_rate"] = std::move(search);
+  line["pons_seconds"] = watch.seconds();
+  packed->policy = arena::pack_pons_rates(policy_rates);
+  packed->search = arena::pack_pons_rates(search_rates);
+  summary.push_back(arena::format_pons_compact(packed->policy, packed->search));
   return true;
 }
 

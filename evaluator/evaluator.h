@@ -15,15 +15,19 @@
 //      is refitted (random = 0; shared/arena/elo.h);
 //   3. for Connect Four: oracle accuracy of the raw policy (all positions of
 //      evaluator.positions, default data/connect4/selfplay_positions.txt) and of search with
-//      evaluator.simulations (the first evaluator.oracle_search_positions of them), and the
-//      raw policy's error rate on Pons' benchmark sets when ../shared/data is present;
+//      evaluator.simulations (the first evaluator.oracle_search_positions of them); and,
+//      when ../shared/data is present, the error rate on each of Pons' six benchmark sets
+//      (shared/arena/pons.h) of the raw policy (every position) and of search with
+//      evaluator.simulations (the first evaluator.pons_search_positions of each set);
 //   4. with gating: the model becomes best (publish_best) if its win rate against the best
 //      is at least evaluator.gating_threshold;
 //   5. one JSON line {"kind":"eval", ...} is appended to <run_dir>/metrics.jsonl (one
 //      write() on O_APPEND), a readable line is logged, and the stats slot is updated
-//      (kEvalVersion, kEvalEloMilli, kEvalOracleMilli, kBestVersion).
-// The heartbeat beats during matches (every search round) and the stop flag is checked
-// between moves: SIGTERM abandons an evaluation half-way without recording it.
+//      (kEvalVersion, kEvalEloMilli, kEvalOracleMilli, kEvalPonsPolicy, kEvalPonsSearch,
+//      kBestVersion).
+// The heartbeat beats during matches and oracle work (every search round) and the stop flag is
+// checked between moves and between batches of labelled positions: SIGTERM abandons an
+// evaluation half-way without recording it.
 // A restarted evaluator reads elo_games.jsonl back, so the ladder survives, and resumes after
 // the highest version in it (its checkpoint file, when still on disk, is the next opponent).
 //

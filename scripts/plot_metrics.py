@@ -8,13 +8,15 @@ metrics.jsonl holds two kinds of JSON lines (shared/ipc/run_context.h):
     evals_per_s, learner_step, loss_policy, loss_value, model_version, ...;
   - evaluation lines from the evaluator ("kind": "eval"): version, step, elo, elo_stderr,
     win_rate_random / _mcts / _prev, oracle_policy_accuracy, oracle_search_accuracy, ladder
-    (the whole Elo ladder as refitted at that evaluation), ...
+    (the whole Elo ladder as refitted at that evaluation), pons_policy_error_rate and
+    pons_search_error_rate (objects keyed by Pons' set file, e.g. "Test_L3_R1"), ...
 
 Writes, when the data for them exists: throughput.png (positions/s over time), losses.png
 (policy and value loss over learner steps), elo.png (Elo with one-standard-error bars per
 model version, from the latest ladder), win_rates.png (arena win rates per version) and
-oracle.png (oracle accuracy of the raw policy and of search per version). Prints each file
-written. Exit status 1 with a message when the file is missing, empty or has nothing to plot.
+oracle.png (oracle accuracy of the raw policy and of search per version) and pons.png (the
+error rate on each of Pascal Pons' six benchmark sets of the raw policy and of search per
+version, with AlphaZero.jl's reference levels as dashed lines). Prints each file written. Exit status 1 with a message when the file is missing, empty or has nothing to plot.
 
 Needs matplotlib (Debian: python3-matplotlib), hence /usr/bin/python3.
 """
@@ -58,6 +60,62 @@ def series(rows, xkey, ykey):
             xs.append(x)
             ys.append(y)
     return xs, ys
+
+
+# Pons' benchmark sets in benchmark order: file stem, name, AlphaZero.jl's error rate (%).
+# The same table as shared/arena/pons.cpp (pons_sets()); keep the two in step.
+PONS_SETS = [
+    ("Test_L3_R1", "End-Easy", 0.0),
+    ("Test_L2_R1", "Middle-Easy", 0.0),
+    ("Test_L2_R2", "Middle-Medium", 2.7),
+    ("Test_L1_R1", "Beginning-Easy", 0.0),
+    ("Test_L1_R2", "Beginning-Medium", 2.0),
+    ("Test_L1_R3", "Beginning-Hard", 7.0),
+]
+
+
+def pons_series(evals, key, stem):
+    """(versions, error rates in %) of one set from the eval lines' `key` objects."""
+    xs, ys = [], []
+    for e in evals:
+        rates, v = e.get(key), number(e, "version")
+        if isinstance(rates, dict) and v is not None:
+            y = number(rates, stem)
+            if y is not None:
+                xs.append(v)
+                ys.append(100 * y)
+    return xs, ys
+
+
+def plot_pons(plt, evals, run, save):
+    """pons.png: one panel per set that has figures, policy and search against the version."""
+    sets = [s for s in PONS_SETS
+            if pons_series(evals, "pons_policy_error_rate", s[0])[0]
+            or pons_series(evals, "pons_search_error_rate", s[0])[0]]
+    if not sets:
+        return
+    sims = evals[-1].get("simulations", "?")
+    fig, axes = plt.subplots(2, 3, figsize=(12, 7), sharex=True, squeeze=False)
+    panels = axes.flatten()
+    for ax, (stem, name, reference) in zip(panels, sets):
+        px, py = pons_series(evals, "pons_policy_error_rate", stem)
+        sx, sy = pons_series(evals, "pons_search_error_rate", stem)
+        if px:
+            ax.plot(px, py, "o-", label="raw policy")
+        if sx:
+            ax.plot(sx, sy, "o-", label=f"search, {sims} simulations")
+        ax.axhline(reference, linestyle="--", color="gray",
+                   label=f"AlphaZero.jl (~{reference:g}%)")
+        ax.set_ylim(bottom=0)
+        ax.set_title(name)
+        ax.set_xlabel("model version")
+        ax.set_ylabel("error rate, % of all positions")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize="small")
+    for ax in panels[len(sets):]:
+        ax.set_visible(False)
+    fig.suptitle(f"{run}: Pons benchmark sets")
+    save(fig, "pons.png")
 
 
 def main():
@@ -191,6 +249,8 @@ def main():
             ax.legend()
             ax.grid(alpha=0.3)
             save(fig, "oracle.png")
+
+        plot_pons(plt, evals, run, save)
 
     if not written:
         sys.exit(f"plot_metrics: nothing to plot in {args.metrics}")

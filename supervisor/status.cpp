@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "shared/arena/pons.h"
 #include "shared/core/clock.h"
 
 namespace zp::supervisor {
@@ -91,6 +92,8 @@ Status compute_status(const Snapshot& prev, const Snapshot& cur, double elapsed_
   st.eval_version = e[ipc::kEvalVersion];
   st.eval_elo = e[ipc::kEvalEloMilli] * 1e-3;
   st.eval_oracle = e[ipc::kEvalOracleMilli] * 1e-3;
+  st.eval_pons_policy = e[ipc::kEvalPonsPolicy];
+  st.eval_pons_search = e[ipc::kEvalPonsSearch];
   st.best_version = e[ipc::kBestVersion];
   return st;
 }
@@ -120,6 +123,8 @@ std::string format_status_line(const Status& s) {
     snprintf(buf, sizeof(buf), " | eval v%lld elo %.0f oracle %.1f%%", (long long)s.eval_version,
              s.eval_elo, 100.0 * s.eval_oracle);
     line += buf;
+    const std::string pons = arena::format_pons_compact(s.eval_pons_policy, s.eval_pons_search);
+    if (!pons.empty()) line += " | " + pons;
   }
   if (s.rejected > 0) line += " | rejected " + std::to_string(s.rejected);
   return line;

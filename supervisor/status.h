@@ -36,6 +36,7 @@ struct Status {
   int64_t model_version = 0, oldest_in_use = 0;
   int64_t eval_version = 0;
   double eval_elo = 0, eval_oracle = 0;
+  int64_t eval_pons_policy = 0, eval_pons_search = 0;  // packed (shared/arena/pons.h)
   int64_t best_version = 0;
   int64_t pending_records = 0;
 };

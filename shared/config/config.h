@@ -95,6 +95,7 @@ struct EvaluatorConfig {
   int rollout_simulations = 200;   // pure-MCTS baseline simulations
   std::string positions = "";      // labelled Connect Four set for oracle accuracy ("" = built-in)
   int oracle_search_positions = 300;  // positions searched for the oracle figure (0 = all)
+  int pons_search_positions = 200;    // positions per Pons set searched (0 = all)
   bool gating = false;             // actors use the best gated model, not the latest
   double gating_threshold = 0.55;  // win rate (draws count half) needed to pass the gate
 };

@@ -235,6 +235,12 @@ std::vector<KeySpec> build_keys() {
           "Labelled positions (the first N of the file) on which the oracle accuracy of search "
           "with evaluator.simulations is measured; 0 = all. The raw policy is always measured "
           "on all of them (one network call per position, cheap)."),
+      key(ZP_KEY(evaluator, pons_search_positions), range(0, 1000000),
+          "Positions of each of Pons' six benchmark sets (the first N of each file, "
+          "../shared/data/connect4/pons) on which the error rate of search with "
+          "evaluator.simulations is measured; 0 = all 1,000. The raw policy is always measured "
+          "on every position. Each searched position costs evaluator.simulations network "
+          "evaluations, taken from self-play's CPU."),
       key(ZP_KEY(evaluator, gating), any(),
           "Gate models: actors use the best model that passed the gate instead of the latest. "
           "Needs evaluator.enabled."),

@@ -53,7 +53,9 @@ enum Counter : int {
   kTrainStepsStart,      // learner: the step it started from (resumed from a checkpoint), set
                          //   before kTrainSteps; rates count kTrainSteps - kTrainStepsStart
   kStartedNs,            // supervisor: steady clock when it started (elapsed time of the run)
-  kNumCounters = 32
+  kEvalPonsPolicy,       // evaluator: raw policy's Pons error rates, packed (shared/arena/pons.h)
+  kEvalPonsSearch,       // evaluator: search's Pons error rates, packed (shared/arena/pons.h)
+  kNumCounters = 34
 };
 
 enum Slot : int { kWriterSlot = 0, kLearnerSlot = 1, kEvaluatorSlot = 2, kSupervisorSlot = 3,

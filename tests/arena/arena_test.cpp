@@ -377,10 +377,14 @@ TEST_CASE("plot: PNG charts from metrics.jsonl, clear errors without it", "[unit
         << ",\"evals_per_s\":" << 900 * i << ",\"learner_step\":" << 10 * i
         << ",\"loss_policy\":1.5,\"loss_value\":0.5}\n";
     m << R"({"kind":"eval","version":1,"elo":50,"elo_stderr":30,"win_rate_random":0.6,)"
-      << R"("win_rate_mcts":0.1,"oracle_policy_accuracy":0.4,"oracle_search_accuracy":0.5})"
+      << R"("win_rate_mcts":0.1,"oracle_policy_accuracy":0.4,"oracle_search_accuracy":0.5,)"
+      << R"("pons_policy_error_rate":{"Test_L3_R1":0.3,"Test_L1_R3":0.5},)"
+      << R"("pons_search_error_rate":{"Test_L3_R1":0.1,"Test_L1_R3":0.3}})"
       << "\n";
     m << R"({"kind":"eval","version":2,"elo":150,"elo_stderr":30,"win_rate_prev":0.7,)"
       << R"("oracle_policy_accuracy":0.45,"oracle_search_accuracy":0.6,"simulations":16,)"
+      << R"("pons_policy_error_rate":{"Test_L3_R1":0.2,"Test_L1_R3":0.45},)"
+      << R"("pons_search_error_rate":{"Test_L3_R1":0.05,"Test_L1_R3":0.2},)"
       << R"("ladder":[{"player":"random","elo":0,"stderr":0},{"player":"v2","elo":150,)"
       << R"("stderr":30},{"player":"v1","elo":50,"stderr":30},{"player":"mcts:32","elo":90}]})"
       << "\n";
@@ -389,6 +393,15 @@ TEST_CASE("plot: PNG charts from metrics.jsonl, clear errors without it", "[unit
   r = zp::test::run_command(zeroplay + " plot " + dir.path() + " --out " + dir.path() + "/png");
   INFO(r.output);
   CHECK(r.exit_code == 0);
-  for (const char* png : {"throughput", "losses", "elo", "win_rates", "oracle"})
+  for (const char* png : {"throughput", "losses", "elo", "win_rates", "oracle", "pons"})
     CHECK(std::ifstream(dir.path() + "/png/" + png + ".png").good());
+  // Without Pons figures (no ../shared/data during the run) there is no pons.png.
+  {
+    std::ofstream m(dir.path() + "/metrics.jsonl");
+    m << R"({"kind":"eval","version":1,"elo":50,"oracle_policy_accuracy":0.4})" << "\n";
+  }
+  r = zp::test::run_command(zeroplay + " plot " + dir.path() + " --out " + dir.path() + "/png2");
+  CHECK(r.exit_code == 0);
+  CHECK(std::ifstream(dir.path() + "/png2/oracle.png").good());
+  CHECK_FALSE(std::ifstream(dir.path() + "/png2/pons.png").good());
 }

@@ -41,7 +41,8 @@ using zp::config::load_config_string;
   X(train.max_steps) X(train.max_seconds)                                                     \
   X(evaluator.enabled) X(evaluator.every_versions) X(evaluator.games)                         \
   X(evaluator.simulations) X(evaluator.rollout_simulations) X(evaluator.positions)            \
-  X(evaluator.oracle_search_positions) X(evaluator.gating) X(evaluator.gating_threshold)
+  X(evaluator.oracle_search_positions) X(evaluator.pons_search_positions)                    \
+  X(evaluator.gating) X(evaluator.gating_threshold)
 // clang-format on
 
 const std::vector<std::string> kNone;  // no differing fields
@@ -124,6 +125,7 @@ Config all_changed() {
   c.evaluator.rollout_simulations = 500;
   c.evaluator.positions = "data/c4 \"v2\": #1.txt";  // needs quoting in YAML
   c.evaluator.oracle_search_positions = 17;
+  c.evaluator.pons_search_positions = 23;
   c.evaluator.gating = true;
   c.evaluator.gating_threshold = 0.6;
   return c;

@@ -11,6 +11,7 @@
 #include <signal.h>
 
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -27,6 +28,7 @@
 #include "shared/arena/oracle.h"
 #include "shared/arena/network_players.h"
 #include "shared/arena/json_line.h"
+#include "shared/arena/pons.h"
 #include "shared/game/registry.h"
 #include "shared/ipc/model_store.h"
 #include "shared/run/names.h"
@@ -206,11 +208,42 @@ struct FakeRun {
   }
 };
 
+// With ../shared/data present, an eval line has Pons' six sets: the raw policy on all 1,000
+// positions of each and search on the first 10 (evaluator.pons_search_positions=10), and the
+// stats counters carry the same rates for the status line. Without it, none of this.
+void check_pons_figures(const zp::arena::Json& line, int64_t packed_policy,
+                        int64_t packed_search) {
+  std::error_code ec;
+  if (!fs::is_directory(zp::arena::pons_dir(), ec)) {
+    WARN("no Pons sets in " << zp::arena::pons_dir() << ": their figures are not checked");
+    CHECK(line.count("pons_policy_error_rate") == 0);
+    CHECK(packed_policy == 0);
+    return;
+  }
+  const auto policy_rates = zp::arena::unpack_pons_rates(packed_policy);
+  const auto search_rates = zp::arena::unpack_pons_rates(packed_search);
+  for (int i = 0; i < zp::arena::kNumPonsSets; ++i) {
+    const std::string key = zp::arena::pons_sets()[i].file;
+    INFO(key);
+    CHECK(line.at("pons_positions").at(key) == 1000);
+    CHECK(line.at("pons_search_positions").at(key) == 10);
+    const double policy = line.at("pons_policy_error_rate").at(key).get<double>();
+    const double search = line.at("pons_search_error_rate").at(key).get<double>();
+    CHECK(policy >= 0);
+    CHECK(policy <= 1);
+    // Over 10 positions a rate is a multiple of 0.1.
+    CHECK(search * 10 == Approx(std::round(search * 10)).margin(1e-9));
+    CHECK(policy_rates[i] == Approx(policy).margin(0.0005));
+    CHECK(search_rates[i] == Approx(search).margin(0.0005));
+  }
+  CHECK(line.at("pons_seconds").get<double>() > 0);
+}
+
 }  // namespace
 
 TEST_CASE("the evaluator role gates, rates, records, stops and resumes", "[integration][eval]") {
-  FakeRun run(
-      {"evaluator.gating=true", "evaluator.games=4", "evaluator.oracle_search_positions=40"});
+  FakeRun run({"evaluator.gating=true", "evaluator.games=4", "evaluator.oracle_search_positions=40",
+               "evaluator.pons_search_positions=10"});
   run.publish(1);
   auto evaluator = run.start_evaluator();
   // On a failed wait, the evaluator's own words.
@@ -244,6 +277,8 @@ TEST_CASE("the evaluator role gates, rates, records, stops and resumes", "[integ
                           "oracle_search_error_rate", "eval_seconds", "best_version"})
     CHECK(second->count(key) == 1);
   CHECK(second->at("oracle_search_positions") == 40);
+  check_pons_figures(*second, run.counter(zp::ipc::kEvalPonsPolicy),
+                     run.counter(zp::ipc::kEvalPonsSearch));
   const zp::arena::Json& ladder = second->at("ladder");
   REQUIRE(ladder.is_array());
   REQUIRE_FALSE(ladder.empty());
