@@ -9,6 +9,7 @@
 
 #include "shared/run/files.h"
 #include "shared/core/error.h"
+#include "shared/core/fs.h"
 #include "shared/data/shard.h"
 
 namespace zp::writer {
@@ -57,14 +58,16 @@ Manifest load_or_rebuild(const std::string& dir, bool* rebuilt) {
 }
 
 // What is on disk: shard files by index, and the largest index of any shard-like name (in
-// m->next_shard). Deletes *.tmp leftovers.
+// m->next_shard). Deletes temporaries left by a crash mid-write.
 std::map<uint64_t, fs::path> scan_shards(const std::string& dir, Manifest* m,
                                          RecoveryReport* report) {
   std::error_code ec;
   std::map<uint64_t, fs::path> on_disk;
   for (const auto& entry : fs::directory_iterator(dir)) {
     const std::string name = entry.path().filename().string();
-    if (name.size() > 4 && name.compare(name.size() - 4, 4, ".tmp") == 0) {
+    // "*.tmp" (written by earlier versions) and write_file_atomic's "*.tmp.<pid>.<n>".
+    if ((name.size() > 4 && name.compare(name.size() - 4, 4, ".tmp") == 0) ||
+        is_temp_file_name(name)) {
       fs::remove(entry.path(), ec);
       ++report->temporaries;
       continue;

@@ -20,7 +20,8 @@ struct RecoveryReport {
 };
 
 // Loads <dir>/manifest.json (creating <dir> if needed) and reconciles it with the files:
-//  - leftover "*.tmp" files (a crash mid-write) are removed;
+//  - leftover temporaries (a crash mid-write: "*.tmp.<pid>.<n>", or "*.tmp" from earlier
+//    versions) are removed;
 //  - a shard file not in the manifest (a crash between its rename and the manifest write)
 //    is read, validated record by record against `game`, and adopted; one that fails is
 //    renamed to "<name>.corrupt" with a warning;

@@ -3,7 +3,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -13,15 +15,44 @@
 
 namespace zp {
 
+namespace {
+
+// Creates "<path>.tmp.<pid>.<n>" with O_EXCL, trying the next n while the name is taken, so
+// no two writers (threads or processes) ever share a temporary. Returns the fd.
+int create_unique_temp(const std::string& path, std::string* tmp) {
+  // Relaxed: only uniqueness within this process matters; the pid separates processes.
+  static std::atomic<uint64_t> counter{0};
+  for (;;) {
+    *tmp = path + kTempInfix + std::to_string(::getpid()) + "." +
+           std::to_string(counter.fetch_add(1, std::memory_order_relaxed));
+    const int fd = ::open(tmp->c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd >= 0) return fd;
+    if (errno != EEXIST) throw IoError("cannot create " + *tmp + ": " + std::strerror(errno));
+  }
+}
+
+}  // namespace
+
+bool is_temp_file_name(const std::string& name) {
+  const size_t at = name.rfind(kTempInfix);
+  if (at == std::string::npos || at == 0) return false;
+  // ".tmp.<pid>.<n>": two dot-separated numbers.
+  const std::string rest = name.substr(at + kTempInfix.size());
+  const size_t dot = rest.find('.');
+  auto digits = [](const std::string& s) {
+    return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos;
+  };
+  return dot != std::string::npos && digits(rest.substr(0, dot)) && digits(rest.substr(dot + 1));
+}
+
 void write_file_atomic(const std::string& path, std::string_view bytes) {
-  const std::string tmp = path + ".tmp";
+  std::string tmp;
+  const int fd = create_unique_temp(path, &tmp);
   auto fail = [&](const std::string& what) {
     const std::string err = std::strerror(errno);
     ::unlink(tmp.c_str());
     throw IoError(what + " " + tmp + ": " + err);
   };
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw IoError("cannot create " + tmp + ": " + std::strerror(errno));
   size_t done = 0;
   while (done < bytes.size()) {
     const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);

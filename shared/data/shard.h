@@ -6,7 +6,8 @@
 //   u8 game_name_len, game_name bytes
 //   num_records encoded records (record.h), back to back
 //   u64 xxh64 of every byte before it
-// Shards appear atomically: written to "<path>.tmp", fsync'ed, renamed, directory fsync'ed.
+// Shards appear atomically (write_file_atomic): written to a unique "<path>.tmp.<pid>.<n>",
+// fsync'ed, renamed, directory fsync'ed.
 // A reader checks the footer checksum first and every record after, so a truncated or
 // corrupted shard is rejected as a whole with a FormatError, never half-read.
 #pragma once

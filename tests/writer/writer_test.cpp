@@ -293,6 +293,8 @@ TEST_CASE("writer: shards left by a crash are adopted, corrupt ones quarantined"
   builder.write(run.ctx.shards_dir() + "/shard-000000.zps");
   std::ofstream(run.ctx.shards_dir() + "/shard-000001.zps") << "not a shard at all";
   std::ofstream(run.ctx.shards_dir() + "/shard-000002.zps.tmp") << "half written";
+  std::ofstream(run.ctx.shards_dir() + "/shard-000003.zps.tmp.4242.0") << "half written too";
+  std::ofstream(run.ctx.shards_dir() + "/manifest.json.tmp.4242.1") << "{\"half";
 
   // `zeroplay inspect` flags the corrupt shard and fails.
   auto r = zp::test::run_command(zp::test::zeroplay_binary() + " inspect " + run.dir.path());
@@ -314,6 +316,8 @@ TEST_CASE("writer: shards left by a crash are adopted, corrupt ones quarantined"
   CHECK(fs::exists(run.ctx.shards_dir() + "/shard-000001.zps.corrupt"));
   CHECK_FALSE(fs::exists(run.ctx.shards_dir() + "/shard-000001.zps"));
   CHECK_FALSE(fs::exists(run.ctx.shards_dir() + "/shard-000002.zps.tmp"));
+  CHECK_FALSE(fs::exists(run.ctx.shards_dir() + "/shard-000003.zps.tmp.4242.0"));
+  CHECK_FALSE(fs::exists(run.ctx.shards_dir() + "/manifest.json.tmp.4242.1"));
   const auto contents = run.shard_contents();
   CHECK(contents.size() == 4);
   for (const auto& [key, copies] : contents) CHECK(copies == 1);
