@@ -12,6 +12,7 @@
 #include <iterator>
 
 #include "shared/core/error.h"
+#include "shared/core/fault.h"
 
 namespace zp {
 
@@ -69,14 +70,24 @@ void write_file_atomic(const std::string& path, std::string_view bytes) {
   }
   if (::close(fd) != 0) fail("cannot close");
   if (::rename(tmp.c_str(), path.c_str()) != 0) fail("cannot rename to " + path + ":");
-  // Make the rename itself durable.
+  // Make the rename itself durable: until the directory is fsync'ed a crash may undo it, so
+  // a failure here is an error (the writer then acknowledges nothing), never ignored.
   const size_t slash = path.rfind('/');
-  const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash + 1);
+  const std::string dir = slash == std::string::npos ? "./" : path.substr(0, slash + 1);
+  auto dir_fail = [&](const char* what) {
+    throw IoError(std::string(what) + " " + dir + " after renaming " + path + ": " +
+                  std::strerror(errno));
+  };
   const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);
+  if (dfd < 0) dir_fail("cannot open directory");
+  const int rc = fault_error("fs.dir_fsync") ? (errno = EIO, -1) : ::fsync(dfd);
+  if (rc != 0) {
+    const int err = errno;
     ::close(dfd);
+    errno = err;
+    dir_fail("cannot fsync directory");
   }
+  ::close(dfd);
 }
 
 std::string read_file(const std::string& path, const char* what) {

@@ -64,3 +64,20 @@ TEST_CASE("write_file_atomic: two concurrent writers of one path never interleav
   CHECK(entries == 1);
 }
 
+TEST_CASE("write_file_atomic: a failed fsync of the directory is an IoError", "[unit][core]") {
+  // The rename is only durable once the directory is fsync'ed: a failure there must reach
+  // the caller (the writer acknowledges nothing then), never be ignored.
+  zp::test::TempDir dir;
+  const std::string path = dir.path() + "/manifest.json";
+  ::setenv("ZP_FAULT", "fs.dir_fsync", 1);
+  std::string error;
+  try {
+    zp::write_file_atomic(path, "{}");
+  } catch (const zp::IoError& e) {
+    error = e.what();
+  }
+  ::unsetenv("ZP_FAULT");
+  CHECK_THAT(error, Catch::Contains("cannot fsync directory " + dir.path() + "/"));
+  CHECK_THAT(error, Catch::Contains(path));
+  CHECK_NOTHROW(zp::write_file_atomic(path, "{}"));  // only the one injected failure
+}

@@ -357,3 +357,37 @@ TEST_CASE("writer: a 60 MiB garbage message is refused at the socket and the wri
   const size_t limit = zp::data::max_record_bytes(*zp::game::make_game("connect4"));
   CHECK_THAT(log, Catch::Contains("messages over " + std::to_string(limit) + " bytes"));
 }
+
+TEST_CASE("writer: a failed directory fsync acknowledges nothing, and the restart loses nothing",
+          "[integration][writer]") {
+  // The first shard's rename cannot be made durable (fault point fs.dir_fsync): the writer
+  // must stop before it acknowledges any of its records. Its successor adopts the shard and
+  // acknowledges the resent records as already durable.
+  Run run(200, 0.5);
+  ::setenv("ZP_FAULT", "fs.dir_fsync", 1);
+  run.start_writer();
+  ::unsetenv("ZP_FAULT");
+  zp::Rng rng(5);
+  RecordSender s(run.ctx.names.records, run.ctx.names.acks, 8, 1.0);
+  for (uint64_t q = 0; q < 5; ++q) s.send(q, encoded(random_game(rng, 8, q)));
+  const double end = zp::now_s() + 20;
+  while (run.alive() && zp::now_s() < end) {
+    s.poll();
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  REQUIRE_FALSE(run.alive());  // died on the error (reaped by alive())
+  run.writer = -1;
+  for (int i = 0; i < 20; ++i, std::this_thread::sleep_for(std::chrono::milliseconds(10)))
+    s.poll();
+  CHECK(s.acked_total() == 0);
+  CHECK_THAT(zp::read_file(run.dir.path() + "/logs/writer.log"),
+             Catch::Contains("cannot fsync directory"));
+
+  run.start_writer();
+  REQUIRE(drain({&s}, 30));
+  CHECK(s.acked_total() == 5);
+  const auto contents = run.shard_contents();
+  CHECK(contents.size() == 5);
+  for (const auto& [key, copies] : contents) CHECK(copies == 1);
+  CHECK(run.stop_writer(SIGTERM) == 0);
+}
