@@ -219,7 +219,7 @@ void Learner::refill_window() {
   if (state_.last_shard.empty()) return;
   std::vector<std::string> old;
   for (const std::string& name : watcher_.list())
-    if (name <= state_.last_shard) old.push_back(name);
+    if (!run::shard_name_less(state_.last_shard, name)) old.push_back(name);
   std::vector<IngestedShard> got;
   uint64_t have = 0;
   for (auto it = old.rbegin(); it != old.rend(); ++it) {
@@ -245,7 +245,7 @@ void Learner::poll_shards() {
   for (const IngestedShard& shard : shards) {
     for (const data::GameRecord& r : shard.records) window_.add_record(r);
     state_.positions_ingested += static_cast<int64_t>(shard.positions);
-    state_.last_shard = std::max(state_.last_shard, shard.name);
+    state_.last_shard = std::max(state_.last_shard, shard.name, run::shard_name_less);
     spdlog::debug("ingested {}: {} games, {} positions", shard.name, shard.records.size(),
                   shard.positions);
   }

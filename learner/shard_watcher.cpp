@@ -6,6 +6,7 @@
 #include "shared/core/error.h"
 #include "shared/core/log.h"
 #include "shared/data/shard.h"
+#include "shared/run/files.h"
 
 namespace zp::learner {
 
@@ -32,7 +33,7 @@ std::vector<std::string> ShardWatcher::list() const {
     const std::string name = it->path().filename().string();
     if (is_shard_name(name)) names.push_back(name);
   }
-  std::sort(names.begin(), names.end());
+  std::sort(names.begin(), names.end(), run::shard_name_less);
   return names;
 }
 

@@ -1,9 +1,9 @@
 // Finds and reads the writer's shard files for the learner.
 //
-// The writer renames each finished shard into <run_dir>/shards/ atomically, with names that
-// sort in the order they were written ("shard-000001.zps", ...). The watcher lists the
-// directory, keeps the set of names it has already handled, and hands back the new ones in
-// name order. Only names ending in ".zps" count; temporaries ("*.tmp", "*.tmp.<pid>") and
+// The writer renames each finished shard into <run_dir>/shards/ atomically, with numbered
+// names ("shard-000001.zps", ...). The watcher lists the directory, keeps the set of names it
+// has already handled, and hands back the new ones in the order they were written
+// (run::shard_name_less: by number, so "shard-1000000.zps" comes after "shard-999999.zps"). Only names ending in ".zps" count; temporaries ("*.tmp", "*.tmp.<pid>.<n>") and
 // other files (manifest.json) are ignored.
 //
 // A shard that cannot be read (IoError), fails its checksums (FormatError), or holds a
@@ -37,11 +37,11 @@ class ShardWatcher {
   // `dir` need not exist yet (it then lists as empty). `game` must outlive the watcher.
   ShardWatcher(std::string dir, const game::Game& game);
 
-  // Shard file names currently in the directory, sorted, handled or not.
+  // Shard file names currently in the directory, in shard_name_less order, handled or not.
   std::vector<std::string> list() const;
 
-  // Reads up to `max_shards` shards not handled before, oldest name first, and marks them
-  // handled (skipped ones too). Returns the good ones in name order.
+  // Reads up to `max_shards` shards not handled before, oldest first, and marks them
+  // handled (skipped ones too). Returns the good ones in that order.
   std::vector<IngestedShard> poll(size_t max_shards = SIZE_MAX);
 
   // Reads one shard by file name and marks it handled; std::nullopt if it was skipped.

@@ -59,4 +59,12 @@ bool parse_shard_file_name(const std::string& name, uint64_t* index) {
   return true;
 }
 
+bool shard_name_less(const std::string& a, const std::string& b) {
+  uint64_t ia = 0, ib = 0;
+  const bool sa = parse_shard_file_name(a, &ia), sb = parse_shard_file_name(b, &ib);
+  if (sa != sb) return sa;
+  if (sa && ia != ib) return ia < ib;
+  return a < b;
+}
+
 }  // namespace zp::run

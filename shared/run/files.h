@@ -47,8 +47,13 @@ std::string learner_state_path(const std::string& checkpoints_dir);   // <dir>/l
 std::string model_file_name(int64_t version);
 bool parse_model_file_name(const std::string& name, int64_t* version);
 
-// "shard-000012.zps"; and back: false when `name` is not one.
+// "shard-000012.zps" (at least 6 digits, more past 999,999); and back: false when `name` is
+// not one (any number of digits is read).
 std::string shard_file_name(uint64_t index);
 bool parse_shard_file_name(const std::string& name, uint64_t* index);
+// The order shards were written in: shard names by index ("shard-999999.zps" before
+// "shard-1000000.zps", which a plain string compare gets wrong), before any other name, and
+// other names as strings. Every reader that orders shard files uses this.
+bool shard_name_less(const std::string& a, const std::string& b);
 
 }  // namespace zp::run

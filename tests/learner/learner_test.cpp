@@ -303,6 +303,22 @@ TEST_CASE("shard watcher skips a shard whose header claims billions of records",
   CHECK(watcher.skipped() == 1);
 }
 
+TEST_CASE("shard watcher orders shards by number past shard-999999", "[unit][learner]") {
+  // shard_file_name grows to 7 digits at 1,000,000: as strings "shard-1000000.zps" sorts
+  // before "shard-999999.zps", and the learner would take the newest shard for the oldest.
+  auto g = connect4();
+  zp::test::TempDir tmp;
+  for (uint64_t i : {999998u, 999999u, 1000000u, 1000001u})
+    write_shard(*g, tmp.path() + "/" + zp::run::shard_file_name(i), 1, i);
+  ShardWatcher watcher(tmp.path(), *g);
+  CHECK(watcher.list() == std::vector<std::string>{"shard-999998.zps", "shard-999999.zps",
+                                                   "shard-1000000.zps", "shard-1000001.zps"});
+  CHECK(watcher.poll(1).at(0).name == "shard-999998.zps");
+  CHECK(zp::run::shard_name_less("shard-999999.zps", "shard-1000000.zps"));
+  CHECK_FALSE(zp::run::shard_name_less("shard-1000000.zps", "shard-999999.zps"));
+  CHECK(zp::run::shard_name_less("shard-000005.zps", "manifest.json"));  // shards first
+}
+
 TEST_CASE("learner state round-trips and old model files are pruned", "[unit][learner]") {
   zp::test::TempDir tmp;
   zp::learner::LearnerState s;
