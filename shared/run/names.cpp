@@ -26,14 +26,17 @@ namespace {
 // to a supervisor that is creating it right now; leave it for a later cleanup.
 constexpr time_t kGraceSeconds = 30;
 
-std::string ipc_endpoint(const std::string& dir, const char* file) {
-  const std::string path = dir + "/" + file;
-  // The socket path must fit sockaddr_un::sun_path (with its terminating NUL).
+// "ipc://<path>", once the path is known to fit sockaddr_un::sun_path (with its NUL).
+std::string ipc_endpoint(const std::string& path) {
   if (path.size() >= sizeof(sockaddr_un{}.sun_path))
     throw ConfigError("socket path " + path + " is longer than " +
                       std::to_string(sizeof(sockaddr_un{}.sun_path) - 1) +
                       " characters; use a shorter run directory or writer.endpoint: tcp://...");
   return "ipc://" + path;
+}
+
+std::string ipc_endpoint(const std::string& dir, const char* file) {
+  return ipc_endpoint(dir + "/" + file);
 }
 
 // True when /dev/shm/<name> was modified less than kGraceSeconds ago.
@@ -67,8 +70,19 @@ RunNames RunNames::make(const std::string& run_id, const std::string& run_dir,
     n.acks = ipc_endpoint(dir, "acks.sock");
     return n;
   }
-  const std::string bad =
-      "writer.endpoint '" + writer_endpoint + "' is not empty or tcp://host:port (port 1..65534)";
+  const std::string ipc = "ipc://";
+  if (writer_endpoint.compare(0, ipc.size(), ipc) == 0 && writer_endpoint.size() > ipc.size()) {
+    // ipc://PATH: records on PATH, acknowledgements on PATH.acks (a relative PATH is taken
+    // from the run directory, so every process finds the same socket).
+    const std::filesystem::path path(writer_endpoint.substr(ipc.size()));
+    const std::string abs = (path.is_absolute() ? path : std::filesystem::path(dir) / path)
+                                .lexically_normal().string();
+    n.records = ipc_endpoint(abs);
+    n.acks = ipc_endpoint(abs + ".acks");
+    return n;
+  }
+  const std::string bad = "writer.endpoint '" + writer_endpoint +
+                          "' is not empty, ipc://PATH or tcp://host:port (port 1..65534)";
   const std::string scheme = "tcp://";
   if (writer_endpoint.compare(0, scheme.size(), scheme) != 0) throw ConfigError(bad);
   const size_t colon = writer_endpoint.rfind(':');

@@ -15,8 +15,10 @@ struct RunNames {
   std::string records;       // ZeroMQ endpoint the writer binds for records (PULL)
   std::string acks;          // ZeroMQ endpoint the writer binds for acknowledgements (PUB)
 
-  // `writer_endpoint` empty: ipc:// sockets in the run directory. Otherwise tcp://host:port
-  // for records, and the same host with port+1 for acknowledgements.
+  // `writer_endpoint` empty: ipc:// sockets in the run directory. ipc://PATH: records on
+  // PATH, acknowledgements on PATH.acks (a relative PATH is under the run directory).
+  // tcp://host:port: records there, acknowledgements on the same host with port+1.
+  // Throws ConfigError for anything else, or a socket path over sun_path's 107 characters.
   static RunNames make(const std::string& run_id, const std::string& run_dir,
                        const std::string& writer_endpoint);
   std::string gpu_lock_path(int device) const;

@@ -347,6 +347,31 @@ TEST_CASE("run names carry the run id and endpoints", "[unit][ipc]") {
   CHECK(new_run_id() != id);
 }
 
+TEST_CASE("writer.endpoint ipc://PATH names both sockets and works end to end", "[unit][ipc]") {
+  // The schema accepts ipc://PATH; the run must then use it, not refuse it later.
+  const auto n = RunNames::make("ab12cd34", "/tmp/run-x", "ipc:///tmp/zp-w.sock");
+  CHECK(n.records == "ipc:///tmp/zp-w.sock");
+  CHECK(n.acks == "ipc:///tmp/zp-w.sock.acks");
+  const auto rel = RunNames::make("ab12cd34", "/tmp/run-x/", "ipc://socks/w.sock");
+  CHECK(rel.records == "ipc:///tmp/run-x/socks/w.sock");
+  CHECK_THROWS_AS(RunNames::make("ab", "/tmp", "ipc:///tmp/" + std::string(100, 's')),
+                  zp::ConfigError);
+
+  zp::test::TempDir dir;
+  const RunNames names = RunNames::make(new_run_id(), dir.path(), "ipc://w.sock");
+  RecordReceiver receiver(names.records, names.acks, kTestMaxMessage);
+  RecordSender sender(names.records, names.acks, 4, 1000.0);
+  sender.send(9, "over ipc");
+  std::string m;
+  bool got = false;
+  CHECK(poll_until(sender, [&] { return got = got || receiver.receive(&m, 10); }, 5));
+  CHECK(m == "over ipc");
+  CHECK(poll_until(sender, [&] {
+    receiver.publish_ack(Ack{4, 1, 9, 9});
+    return sender.pending() == 0;
+  }, 5));
+}
+
 TEST_CASE("run context: config, run id and names from a run directory", "[unit][ipc]") {
   zp::test::TempDir dir;
   CHECK_THROWS(load_run_context(dir.path()));
