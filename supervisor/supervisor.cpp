@@ -59,12 +59,10 @@ struct Process {
   bool finished = false;           // exited on purpose (learner at max_steps)
 };
 
-std::string exe_path() {
-  char buf[4096];
-  const ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
-  if (n <= 0) throw IoError("cannot resolve /proc/self/exe");
-  return std::string(buf, n);
-}
+// What roles are exec'd from: the supervisor's own running image. A path (what readlink gave
+// at start) would run whatever a rebuild put there since, or fail once the file is gone;
+// /proc/self/exe in the forked child still names the image the supervisor runs.
+constexpr const char* kSelfExe = "/proc/self/exe";
 
 bool dir_is_nonempty(const std::string& dir) {
   std::error_code ec;
@@ -138,7 +136,7 @@ class Supervisor {
 
   TrainOptions options_;
   config::Config cfg_;
-  std::string run_dir_, exe_;
+  std::string run_dir_;
   run::RunNames names_;
   std::optional<run::RunLock> lock_;  // held for the supervisor's whole life
   std::unique_ptr<ipc::Stats> stats_;
@@ -217,7 +215,7 @@ void Supervisor::spawn(Process& p) {
     std::vector<char*> argv;
     for (auto& s : argv_s) argv.push_back(const_cast<char*>(s.c_str()));
     argv.push_back(nullptr);
-    execv(exe_.c_str(), argv.data());
+    execv(kSelfExe, argv.data());
     _exit(127);
   }
   p.pid = pid;
@@ -411,7 +409,6 @@ void Supervisor::create_processes() {
 int Supervisor::run() {
   run_dir_ = options_.run_dir;
   prepare_run_dir();
-  exe_ = exe_path();
   init_logging("supervisor", run::RunPaths(run_dir_).log("supervisor"));
   spdlog::info("resolved config:\n{}", config::to_yaml(cfg_));
   for (const auto& name : run::remove_stale_objects())

@@ -177,3 +177,38 @@ TEST_CASE("--resume with a changed optimizer or model shape is one error naming 
   CHECK(zp::test::read_text(run + "/config.yaml") == saved);
   CHECK_FALSE(fs::exists(run + "/logs/supervisor.log"));  // nothing started
 }
+
+TEST_CASE("a role restarts after the zeroplay binary on disk was replaced",
+          "[integration][supervisor]") {
+  // A rebuild replaces the binary the supervisor was started from. Restarts must go through
+  // /proc/self/exe (the supervisor's own, still running image), not through the path: here the
+  // path ends up naming a script that fails, as a half-finished or incompatible build would.
+  zp::test::TempDir tmp;
+  const std::string bin = tmp.path() + "/zeroplay", run = tmp.path() + "/run";
+  fs::copy_file(zp::test::zeroplay_binary(), bin);
+  ChildProcess train({bin, "train", zp::test::source_dir() + "/config/tiny.yaml", "--run-dir", run,
+                      "--set", "evaluator.enabled=false", "--set", "actors.count=1"},
+                     run + ".out");
+  auto stats = attach(run);
+  REQUIRE(stats);
+  const int slot = zp::ipc::kFirstActorSlot;
+  auto live_pid = [&] {
+    const auto pid = static_cast<pid_t>(stats->get(slot, zp::ipc::kPid));
+    return pid > 0 && ::kill(pid, 0) == 0 ? pid : 0;
+  };
+  REQUIRE(wait_until([&] { return live_pid() != 0; }, 60));
+  const pid_t old = live_pid();
+  fs::remove(bin);
+  std::ofstream(bin) << "#!/bin/sh\nexit 3\n";
+  fs::permissions(bin, fs::perms::owner_all);
+  ::kill(old, SIGKILL);
+  const bool restarted = wait_until([&] {
+    const pid_t now = live_pid();
+    return now != 0 && now != old;
+  }, 60);
+  INFO(zp::test::read_text(run + ".out"));
+  CHECK(restarted);
+  CHECK(stats->get(slot, zp::ipc::kStarts) == 2);  // one restart, not a crash loop
+  train.signal(SIGINT);
+  CHECK(train.wait(120) == 0);
+}
