@@ -57,7 +57,22 @@ struct Process {
   double backoff_s = 1.0;
   std::deque<double> crashes;      // times of recent crashes
   bool finished = false;           // exited on purpose (learner at max_steps)
+  double killed_at = 0;            // when check_heartbeats sent SIGKILL (0 = not sent)
+  bool stuck_reported = false;     // "has not exited" logged for this kill
 };
+
+// A killed process still there after this long is reported (once): it is stuck in the
+// kernel (D state, e.g. I/O on a hung disk) or otherwise cannot exit yet.
+constexpr double kStuckReportS = 5.0;
+
+// The state letter of /proc/<pid>/stat ('D', 'Z', 'R', ...), '?' if unreadable.
+char proc_state(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat;
+  std::getline(in, stat);
+  const size_t paren = stat.rfind(')');
+  return paren != std::string::npos && paren + 2 < stat.size() ? stat[paren + 2] : '?';
+}
 
 // What roles are exec'd from: the supervisor's own running image. A path (what readlink gave
 // at start) would run whatever a rebuild put there since, or fail once the file is gone;
@@ -219,6 +234,7 @@ void Supervisor::spawn(Process& p) {
     _exit(127);
   }
   p.pid = pid;
+  p.killed_at = 0;
   p.starts += 1;
   p.started_at = now_s();
   stats_->set(p.slot, ipc::kStarts, p.starts);
@@ -275,6 +291,19 @@ void Supervisor::check_heartbeats() {
   const double timeout = cfg_.monitor.heartbeat_timeout_s;
   for (auto& p : procs_) {
     if (p->pid <= 0) continue;
+    if (p->killed_at > 0) {  // killed once already: wait for it, say so once
+      const double waited = now_s() - p->killed_at;
+      if (!p->stuck_reported && waited > kStuckReportS) {
+        const char state = proc_state(p->pid);
+        spdlog::error("{} (pid {}) has not exited {:.0f} s after SIGKILL (state {}{}); it is "
+                      "restarted once it exits", p->name, p->pid, waited, state,
+                      state == 'D' ? ": stuck in the kernel, e.g. on a hung disk" : "");
+        std::printf("[supervisor] %s (pid %d) has not exited %.0f s after SIGKILL (state %c)\n",
+                    p->name.c_str(), p->pid, waited, state);
+        p->stuck_reported = true;
+      }
+      continue;
+    }
     const double silent = (now - stats_->get(p->slot, ipc::kHeartbeatNs)) * 1e-9;
     if (silent > timeout && now_s() - p->started_at > timeout) {
       spdlog::warn("{} (pid {}) sent no heartbeat for {:.0f} s; killing it", p->name, p->pid,
@@ -282,6 +311,8 @@ void Supervisor::check_heartbeats() {
       std::printf("[supervisor] %s hung (no heartbeat for %.0f s); restarting\n",
                   p->name.c_str(), silent);
       kill(p->pid, SIGKILL);
+      p->killed_at = now_s();
+      p->stuck_reported = false;
     }
   }
 }

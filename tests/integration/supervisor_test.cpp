@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 
 #include <signal.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -211,4 +213,57 @@ TEST_CASE("a role restarts after the zeroplay binary on disk was replaced",
   CHECK(stats->get(slot, zp::ipc::kStarts) == 2);  // one restart, not a crash loop
   train.signal(SIGINT);
   CHECK(train.wait(120) == 0);
+}
+
+TEST_CASE("a role that does not exit after SIGKILL is reported once, not every tick",
+          "[integration][supervisor]") {
+  // A tracer (ptrace) stops the actor, so its heartbeat stops, and holds back its exit from
+  // the supervisor until the tracer dies: to the supervisor it is a process that outlives
+  // SIGKILL, as one stuck in the kernel (D state) does. It must kill it once and say once
+  // that it is still there; it used to kill it and log so every 100 ms.
+  zp::test::TempDir tmp;
+  const std::string run = tmp.path() + "/run";
+  auto train = start_train(run, {"--set", "actors.count=1", "--set",
+                                 "monitor.heartbeat_timeout_s=20"});
+  auto stats = attach(run);
+  REQUIRE(stats);
+  const int slot = zp::ipc::kFirstActorSlot;
+  auto live_pid = [&] {
+    const auto pid = static_cast<pid_t>(stats->get(slot, zp::ipc::kPid));
+    return pid > 0 && ::kill(pid, 0) == 0 ? pid : 0;
+  };
+  const bool started = wait_until([&] { return live_pid() != 0; }, 60);
+  INFO(zp::test::read_text(run + ".out"));
+  REQUIRE(started);
+  const pid_t actor = live_pid();
+  // The tracer is a child of the test: when it dies, the kernel detaches the actor and hands
+  // its exit to the supervisor.
+  int ready[2];
+  REQUIRE(::pipe(ready) == 0);
+  const pid_t tracer = ::fork();
+  REQUIRE(tracer >= 0);
+  if (tracer == 0) {
+    const char ok = ::ptrace(PTRACE_SEIZE, actor, nullptr, nullptr) == 0 ? 'y' : 'n';
+    ::kill(actor, SIGSTOP);
+    (void)!::write(ready[1], &ok, 1);
+    for (;;) ::pause();
+  }
+  char ok = 'n';
+  REQUIRE(::read(ready[0], &ok, 1) == 1);
+  REQUIRE(ok == 'y');
+  const std::string log = run + "/logs/supervisor.log";
+  const bool reported = wait_until([&] {
+    return zp::test::read_text(log).find("has not exited") != std::string::npos;
+  }, 30);
+  ::kill(tracer, SIGKILL);  // release the actor
+  ::waitpid(tracer, nullptr, 0);
+  const std::string text = zp::test::read_text(log);
+  INFO(text);
+  CHECK(reported);
+  size_t kills = 0;
+  for (size_t at = 0; (at = text.find("sent no heartbeat", at)) != std::string::npos; ++at) ++kills;
+  CHECK(kills == 1);
+  CHECK(wait_until([&] { return live_pid() != 0 && live_pid() != actor; }, 60));
+  train->signal(SIGINT);
+  CHECK(train->wait(120) == 0);
 }
