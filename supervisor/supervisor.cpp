@@ -147,6 +147,7 @@ class Supervisor {
   std::string waiting_for(const Process& p) const;
   void report_waiting(const std::vector<Process*>& group, double kill_in_s);
   void kill_all_hard();
+  void kill_and_reap(Process& p);
   void cleanup_shm();
 
   TrainOptions options_;
@@ -355,9 +356,7 @@ void Supervisor::stop_group(const std::vector<Process*>& group, double timeout_s
       for (Process* p : group)
         if (p->pid > 0) {
           spdlog::warn("{} did not stop in time; killing it", p->name);
-          kill(p->pid, SIGKILL);
-          waitpid(p->pid, nullptr, 0);
-          p->pid = -1;
+          kill_and_reap(*p);
         }
       return;
     }
@@ -407,7 +406,27 @@ void Supervisor::kill_all_hard() {
   for (auto& p : procs_)
     if (p->pid > 0) kill(p->pid, SIGKILL);
   for (auto& p : procs_)
-    if (p->pid > 0) waitpid(p->pid, nullptr, 0), p->pid = -1;
+    if (p->pid > 0) kill_and_reap(*p);
+}
+
+// SIGKILL, then up to kStuckReportS for the exit. A process still there (stuck in the kernel)
+// is reported once and left behind: the stop goes on rather than block in waitpid for good.
+void Supervisor::kill_and_reap(Process& p) {
+  kill(p.pid, SIGKILL);
+  Stopwatch sw;
+  while (waitpid(p.pid, nullptr, WNOHANG) == 0) {
+    if (sw.seconds() > kStuckReportS) {
+      const char state = proc_state(p.pid);
+      spdlog::error("{} (pid {}) has not exited {:.0f} s after SIGKILL (state {}); leaving it",
+                    p.name, p.pid, kStuckReportS, state);
+      std::printf("[supervisor] %s (pid %d) has not exited %.0f s after SIGKILL (state %c); "
+                  "leaving it\n", p.name.c_str(), p.pid, kStuckReportS, state);
+      std::fflush(stdout);
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  p.pid = -1;
 }
 
 void Supervisor::cleanup_shm() {

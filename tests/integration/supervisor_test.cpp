@@ -49,6 +49,30 @@ std::vector<nlohmann::json> status_lines(const std::string& run_dir) {
   return out;
 }
 
+// A forked tracer (ptrace) that stops `pid` and holds back its exit from its parent until the
+// tracer is killed: to the supervisor the process outlives SIGKILL, as one stuck in the kernel
+// (D state) does. Returns the tracer's pid, or -1 if it could not attach.
+pid_t hold_with_tracer(pid_t pid) {
+  int ready[2];
+  if (::pipe(ready) != 0) return -1;
+  const pid_t tracer = ::fork();
+  if (tracer == 0) {
+    const char ok = ::ptrace(PTRACE_SEIZE, pid, nullptr, nullptr) == 0 ? 'y' : 'n';
+    ::kill(pid, SIGSTOP);
+    (void)!::write(ready[1], &ok, 1);
+    for (;;) ::pause();
+  }
+  char ok = 'n';
+  if (tracer < 0 || ::read(ready[0], &ok, 1) != 1 || ok != 'y') return -1;
+  return tracer;
+}
+
+// Kills the tracer, which hands the held process's exit to its parent.
+void release_tracer(pid_t tracer) {
+  ::kill(tracer, SIGKILL);
+  ::waitpid(tracer, nullptr, 0);
+}
+
 bool output_matches(const std::string& path, const std::regex& re) {
   const std::string text = zp::test::read_text(path);
   return std::regex_search(text, re);
@@ -236,27 +260,13 @@ TEST_CASE("a role that does not exit after SIGKILL is reported once, not every t
   INFO(zp::test::read_text(run + ".out"));
   REQUIRE(started);
   const pid_t actor = live_pid();
-  // The tracer is a child of the test: when it dies, the kernel detaches the actor and hands
-  // its exit to the supervisor.
-  int ready[2];
-  REQUIRE(::pipe(ready) == 0);
-  const pid_t tracer = ::fork();
-  REQUIRE(tracer >= 0);
-  if (tracer == 0) {
-    const char ok = ::ptrace(PTRACE_SEIZE, actor, nullptr, nullptr) == 0 ? 'y' : 'n';
-    ::kill(actor, SIGSTOP);
-    (void)!::write(ready[1], &ok, 1);
-    for (;;) ::pause();
-  }
-  char ok = 'n';
-  REQUIRE(::read(ready[0], &ok, 1) == 1);
-  REQUIRE(ok == 'y');
+  const pid_t tracer = hold_with_tracer(actor);
+  REQUIRE(tracer > 0);
   const std::string log = run + "/logs/supervisor.log";
   const bool reported = wait_until([&] {
     return zp::test::read_text(log).find("has not exited") != std::string::npos;
   }, 30);
-  ::kill(tracer, SIGKILL);  // release the actor
-  ::waitpid(tracer, nullptr, 0);
+  release_tracer(tracer);
   const std::string text = zp::test::read_text(log);
   INFO(text);
   CHECK(reported);
@@ -266,4 +276,33 @@ TEST_CASE("a role that does not exit after SIGKILL is reported once, not every t
   CHECK(wait_until([&] { return live_pid() != 0 && live_pid() != actor; }, 60));
   train->signal(SIGINT);
   CHECK(train->wait(120) == 0);
+}
+
+TEST_CASE("stopping does not wait forever for a role that outlives SIGKILL",
+          "[integration][supervisor]") {
+  // The actor is held (hold_with_tracer) when the run is stopped: SIGTERM does nothing, the
+  // SIGKILL after the actors' stop timeout does not make it exit either. The supervisor must
+  // say so and finish the stop (writer, learner) instead of blocking in waitpid for good.
+  zp::test::TempDir tmp;
+  const std::string run = tmp.path() + "/run";
+  auto train = start_train(run, {"--set", "actors.count=1"});
+  auto stats = attach(run);
+  REQUIRE(stats);
+  const int slot = zp::ipc::kFirstActorSlot;
+  const bool started = wait_until([&] {
+    const auto pid = static_cast<pid_t>(stats->get(slot, zp::ipc::kPid));
+    return pid > 0 && ::kill(pid, 0) == 0;
+  }, 60);
+  REQUIRE(started);
+  const auto actor = static_cast<pid_t>(stats->get(slot, zp::ipc::kPid));
+  const pid_t tracer = hold_with_tracer(actor);
+  REQUIRE(tracer > 0);
+  train->signal(SIGINT);
+  const int code = train->wait(90);  // actors' stop timeout (shard_seconds + 20 s) and more
+  release_tracer(tracer);
+  const std::string out = zp::test::read_text(run + ".out");
+  INFO(out);
+  CHECK(code == 0);
+  CHECK_THAT(out, Catch::Contains("actor-0 (pid " + std::to_string(actor) +
+                                  ") has not exited 5 s after SIGKILL"));
 }
