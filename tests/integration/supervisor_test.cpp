@@ -175,7 +175,7 @@ TEST_CASE("while stopping, the supervisor says what it waits for",
   CHECK(train->wait(90) == 0);
 }
 
-TEST_CASE("--resume with a changed optimizer or model shape is one error naming the key",
+TEST_CASE("train --resume with a changed optimizer or model shape is one error naming the key",
           "[integration][supervisor]") {
   // A run directory as a finished run leaves it (its config is what matters here): resuming it
   // with another optimizer or shape must stop before anything starts, and leave it unchanged.
