@@ -12,6 +12,8 @@ constexpr float kRescaleEpsilon = 1e-8f;
 
 }  // namespace
 
+float logit(float prior) { return std::log(std::max(prior, kMinPrior)); }
+
 float mixed_value(int k, const int* visits, const float* q, const float* prior, float raw_value) {
   double sum_visits = 0.0, sum_prior = 0.0, weighted = 0.0;
   for (int i = 0; i < k; ++i) {
@@ -45,7 +47,7 @@ void transformed_completed_q(int k, const int* visits, const float* q, const flo
 void improved_policy(int k, const float* prior, const float* sigma, float* out) {
   float top = -std::numeric_limits<float>::infinity();
   for (int i = 0; i < k; ++i) {
-    out[i] = std::log(std::max(prior[i], kMinPrior)) + sigma[i];
+    out[i] = logit(prior[i]) + sigma[i];
     top = std::max(top, out[i]);
   }
   double sum = 0.0;

@@ -32,8 +32,11 @@ float mixed_value(int k, const int* visits, const float* q, const float* prior, 
 void transformed_completed_q(int k, const int* visits, const float* q, const float* prior,
                              float raw_value, const QTransform& t, float* out);
 
-// The improved policy softmax(logits + sigma) over the k children, where logits = log(prior)
-// (priors are clamped below at 1e-12). Writes k probabilities summing to 1 to `out`.
+// log(prior), the prior clamped below at 1e-12 so that a zero prior stays finite.
+float logit(float prior);
+
+// The improved policy softmax(logits + sigma) over the k children, logits from logit().
+// Writes k probabilities summing to 1 to `out`.
 void improved_policy(int k, const float* prior, const float* sigma, float* out);
 
 // Sequential halving's schedule at the root (mctx's get_sequence_of_considered_visits): entry

@@ -150,6 +150,9 @@ class Tree {
   bool gumbel() const { return params_.algorithm == Algorithm::kGumbel; }
   // Gumbel (tree_gumbel.cpp).
   int gumbel_root_child() const;
+  // Of the first k root children with `wanted` visits in this search, the best by
+  // g + logit + sigma (k_sigma_ loaded); -1 if none has that count.
+  int best_considered(int k, int wanted) const;
   int gumbel_interior_child(int32_t node_index) const;
   // Loads the children of `node` into the k_* scratch arrays; sigma into k_sigma_.
   int load_children(int32_t node_index) const;

@@ -8,11 +8,6 @@
 #include "shared/search/tree.h"
 
 namespace zp::search {
-namespace {
-
-constexpr float kMinPrior = 1e-12f;
-
-}  // namespace
 
 int Tree::load_children(int32_t node_index) const {
   const Node& node = pool_[node_index];
@@ -50,24 +45,29 @@ int Tree::gumbel_interior_child(int32_t node_index) const {
   return pool_[node_index].first_child + best;
 }
 
-int Tree::gumbel_root_child() const {
-  const int k = load_children(0);
-  const std::vector<int>& schedule = schedule_->visits;
-  const int wanted = schedule[std::min<size_t>(search_started_, schedule.size() - 1)];
-  int best = -1, fewest = 0;
+int Tree::best_considered(int k, int wanted) const {
+  int best = -1;
   float best_score = -std::numeric_limits<float>::infinity();
   for (int i = 0; i < k; ++i) {
-    if (search_visits_[i] < search_visits_[fewest]) fewest = i;
     if (search_visits_[i] != wanted) continue;
-    const float score =
-        root_gumbel_[i] + std::log(std::max(k_prior_[i], kMinPrior)) + k_sigma_[i];
+    const float score = root_gumbel_[i] + gumbel::logit(k_prior_[i]) + k_sigma_[i];
     if (score > best_score) {
       best_score = score;
       best = i;
     }
   }
+  return best;
+}
+
+int Tree::gumbel_root_child() const {
+  const int k = load_children(0);
+  const std::vector<int>& schedule = schedule_->visits;
+  const int wanted = schedule[std::min<size_t>(search_started_, schedule.size() - 1)];
+  const int best = best_considered(k, wanted);
   // The schedule always leaves an action with the wanted count; the fallback keeps the search
   // going should collisions ever break that.
+  const int fewest = static_cast<int>(
+      std::min_element(search_visits_.begin(), search_visits_.begin() + k) - search_visits_.begin());
   return pool_[0].first_child + (best >= 0 ? best : fewest);
 }
 
@@ -102,20 +102,8 @@ void Tree::begin_gumbel_search() {
 
 game::Action Tree::gumbel_move() const {
   const int k = load_children(0);
-  int most = 0;
-  for (int i = 0; i < k; ++i) most = std::max(most, search_visits_[i]);
-  int best = 0;
-  float best_score = -std::numeric_limits<float>::infinity();
-  for (int i = 0; i < k; ++i) {
-    if (search_visits_[i] != most) continue;
-    const float score =
-        root_gumbel_[i] + std::log(std::max(k_prior_[i], kMinPrior)) + k_sigma_[i];
-    if (score > best_score) {
-      best_score = score;
-      best = i;
-    }
-  }
-  return pool_[pool_[0].first_child + best].action;
+  const int most = *std::max_element(search_visits_.begin(), search_visits_.begin() + k);
+  return pool_[pool_[0].first_child + best_considered(k, most)].action;
 }
 
 void Tree::gumbel_policy(float* out) const {

@@ -12,6 +12,7 @@
 #include "shared/nn/host_buffers.h"
 #include "shared/search/gumbel.h"
 #include "shared/search/tree.h"
+#include "shared/selfplay/selfplay.h"
 
 namespace gumbel = zp::search::gumbel;
 
@@ -58,14 +59,6 @@ zp::search::SearchParams gumbel_params(int simulations, int considered) {
   p.gumbel_scale = 0.0f;
   p.dirichlet_fraction = 0.0f;
   return p;
-}
-
-void search(zp::search::Tree& tree, zp::nn::Backend& backend, int leaves) {
-  while (!tree.done()) {
-    const int n = tree.gather(leaves, backend.buffers(), 0);
-    if (n > 0) backend.compute(n);
-    tree.scatter(backend.buffers(), 0);
-  }
 }
 
 struct MctxCase {
@@ -135,7 +128,7 @@ TEST_CASE("gumbel: root visits, policy target and move equal mctx's on the same 
       zp::search::Tree tree(*g, gumbel_params(c.simulations, c.considered), 1);
       tree.set_leaf_observer(&backend);
       tree.reset(*g->new_initial_state());
-      search(tree, backend, leaves);
+      zp::selfplay::run_search(tree, backend, leaves);
       std::vector<zp::search::RootChild> children;
       tree.root_children(&children);
       std::vector<int> visits;
@@ -162,7 +155,7 @@ TEST_CASE("gumbel: sequential halving picks the best considered action for budge
       zp::search::Tree tree(*g, gumbel_params(n, m), 7);
       tree.set_leaf_observer(&backend);
       tree.reset(*g->new_initial_state());
-      search(tree, backend, 2);
+      zp::selfplay::run_search(tree, backend, 2);
       INFO("considered " << m << ", budget " << n);
       REQUIRE(tree.choose_move(0.0f) == best);
     }
@@ -178,14 +171,14 @@ TEST_CASE("gumbel: budgets count this search only, with tree reuse and playout c
   zp::search::Tree tree(*g, p, 3);
   tree.set_leaf_observer(&backend);
   tree.reset(*g->new_initial_state());
-  search(tree, backend, 3);
+  zp::selfplay::run_search(tree, backend, 3);
   const uint64_t first = tree.simulations();
   CHECK(first == 41);  // the root's evaluation and 40 simulations
   tree.set_search_budget(8, /*root_noise=*/false);
   tree.advance(tree.choose_move(0.0f));
   CHECK(tree.root_visits() > 0);  // the kept subtree
   CHECK_FALSE(tree.done());
-  search(tree, backend, 3);
+  zp::selfplay::run_search(tree, backend, 3);
   CHECK(tree.simulations() == first + 8);
   std::vector<float> target(7);
   tree.visit_policy(target.data());
