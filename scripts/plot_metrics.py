@@ -118,6 +118,120 @@ def plot_pons(plt, evals, run, save):
     save(fig, "pons.png")
 
 
+def plot_throughput(plt, status, run, save):
+    """throughput.png: positions per second against wall time (minutes since the first line)."""
+    xs, ys = series(status, "elapsed_s", "positions_per_s")
+    if xs:
+        fig, ax = plt.subplots(figsize=(8, 4.5))
+        ax.plot([x / 60 for x in xs], ys, label="positions/s (all actors)")
+        ex, ey = series(status, "elapsed_s", "evals_per_s")
+        if ex:
+            ax2 = ax.twinx()
+            ax2.plot([x / 60 for x in ex], ey, color="tab:gray", alpha=0.5, label="NN evals/s")
+            ax2.set_ylabel("NN evaluations / s")
+            ax2.legend(loc="lower right")
+        ax.set_xlabel("minutes")
+        ax.set_ylabel("positions / s")
+        ax.set_title(f"{run}: self-play throughput")
+        ax.legend(loc="upper left")
+        ax.grid(alpha=0.3)
+        save(fig, "throughput.png")
+
+
+def plot_losses(plt, status, run, save):
+    """losses.png: losses against learner steps (status lines sampled while training)."""
+    trained = [r for r in status if (number(r, "learner_step") or 0) > 0]
+    px, py = series(trained, "learner_step", "loss_policy")
+    vx, vy = series(trained, "learner_step", "loss_value")
+    if px or vx:
+        fig, ax = plt.subplots(figsize=(8, 4.5))
+        if px:
+            ax.plot(px, py, label="policy loss")
+        if vx:
+            ax.plot(vx, vy, label="value loss")
+        ax.set_xlabel("learner step")
+        ax.set_ylabel("loss")
+        ax.set_title(f"{run}: training losses")
+        ax.legend()
+        ax.grid(alpha=0.3)
+        save(fig, "losses.png")
+
+
+def plot_elo(plt, evals, run, save):
+    """elo.png. The latest ladder is the best estimate for every version (refitted over all
+    games); fall back to each line's own figure when no ladder was written."""
+    points, baselines = {}, {}
+    ladder = evals[-1].get("ladder")
+    if isinstance(ladder, list) and ladder:
+        for e in ladder:
+            name = str(e.get("player", ""))
+            if name.startswith("v") and name[1:].isdigit():
+                points[int(name[1:])] = (e.get("elo"), e.get("stderr"))
+            elif number(e, "elo") is not None:
+                baselines[name] = e["elo"]
+    else:
+        for e in evals:
+            if number(e, "version") is not None and number(e, "elo") is not None:
+                points[int(e["version"])] = (e["elo"], number(e, "elo_stderr") or 0)
+    points = {v: p for v, p in points.items() if isinstance(p[0], (int, float))}
+    if points:
+        vs = sorted(points)
+        fig, ax = plt.subplots(figsize=(8, 4.5))
+        ax.errorbar(vs, [points[v][0] for v in vs],
+                    yerr=[points[v][1] or 0 for v in vs], fmt="o-", capsize=3,
+                    label="model (+- 1 standard error)")
+        for i, (name, elo) in enumerate(sorted(baselines.items())):
+            ax.axhline(elo, linestyle="--", color=f"C{i + 1}", label=name)
+        ax.set_xlabel("model version")
+        ax.set_ylabel("Elo (random = 0)")
+        ax.set_title(f"{run}: Elo ladder")
+        ax.legend()
+        ax.grid(alpha=0.3)
+        save(fig, "elo.png")
+
+
+def plot_win_rates(plt, evals, run, save):
+    """win_rates.png: arena scores per model version."""
+    keys = [("win_rate_random", "vs random"), ("win_rate_mcts", "vs pure MCTS"),
+            ("win_rate_prev", "vs previous version")]
+    if any(series(evals, "version", k)[0] for k, _ in keys):
+        fig, ax = plt.subplots(figsize=(8, 4.5))
+        for k, label in keys:
+            x, y = series(evals, "version", k)
+            if x:
+                if k == "win_rate_mcts" and evals[-1].get("mcts"):
+                    label = f"vs {evals[-1]['mcts']}"
+                ax.plot(x, y, "o-", label=label)
+        ax.axhline(0.5, color="gray", linewidth=0.8)
+        ax.set_ylim(0, 1)
+        ax.set_xlabel("model version")
+        ax.set_ylabel("score (draws count half)")
+        ax.set_title(f"{run}: arena results")
+        ax.legend()
+        ax.grid(alpha=0.3)
+        save(fig, "win_rates.png")
+
+
+def plot_oracle(plt, evals, run, save):
+    """oracle.png: oracle accuracy of the raw policy and of search per model version."""
+    ox, oy = series(evals, "version", "oracle_policy_accuracy")
+    sx, sy = series(evals, "version", "oracle_search_accuracy")
+    if ox or sx:
+        fig, ax = plt.subplots(figsize=(8, 4.5))
+        if ox:
+            ax.plot(ox, [100 * y for y in oy], "o-", label="raw policy")
+        if sx:
+            sims = evals[-1].get("simulations", "?")
+            ax.plot(sx, [100 * y for y in sy], "o-", label=f"search, {sims} simulations")
+        ax.set_ylim(0, 100)
+        ax.set_xlabel("model version")
+        ax.set_ylabel("best-outcome moves, % (where the choice matters)")
+        ax.set_title(f"{run}: oracle accuracy ({evals[-1].get('oracle_set', 'labelled set')})")
+        ax.legend()
+        ax.grid(alpha=0.3)
+        save(fig, "oracle.png")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("metrics", help="path to metrics.jsonl")
@@ -147,109 +261,12 @@ def main():
         plt.close(fig)
         written.append(path)
 
-    # Throughput: positions per second against wall time (minutes since the first line).
-    xs, ys = series(status, "elapsed_s", "positions_per_s")
-    if xs:
-        fig, ax = plt.subplots(figsize=(8, 4.5))
-        ax.plot([x / 60 for x in xs], ys, label="positions/s (all actors)")
-        ex, ey = series(status, "elapsed_s", "evals_per_s")
-        if ex:
-            ax2 = ax.twinx()
-            ax2.plot([x / 60 for x in ex], ey, color="tab:gray", alpha=0.5, label="NN evals/s")
-            ax2.set_ylabel("NN evaluations / s")
-            ax2.legend(loc="lower right")
-        ax.set_xlabel("minutes")
-        ax.set_ylabel("positions / s")
-        ax.set_title(f"{run}: self-play throughput")
-        ax.legend(loc="upper left")
-        ax.grid(alpha=0.3)
-        save(fig, "throughput.png")
-
-    # Losses against learner steps (status lines sampled while training).
-    trained = [r for r in status if (number(r, "learner_step") or 0) > 0]
-    px, py = series(trained, "learner_step", "loss_policy")
-    vx, vy = series(trained, "learner_step", "loss_value")
-    if px or vx:
-        fig, ax = plt.subplots(figsize=(8, 4.5))
-        if px:
-            ax.plot(px, py, label="policy loss")
-        if vx:
-            ax.plot(vx, vy, label="value loss")
-        ax.set_xlabel("learner step")
-        ax.set_ylabel("loss")
-        ax.set_title(f"{run}: training losses")
-        ax.legend()
-        ax.grid(alpha=0.3)
-        save(fig, "losses.png")
-
+    plot_throughput(plt, status, run, save)
+    plot_losses(plt, status, run, save)
     if evals:
-        # Elo: the latest ladder is the best estimate for every version (refitted over all
-        # games); fall back to each line's own figure when no ladder was written.
-        points, baselines = {}, {}
-        ladder = evals[-1].get("ladder")
-        if isinstance(ladder, list) and ladder:
-            for e in ladder:
-                name = str(e.get("player", ""))
-                if name.startswith("v") and name[1:].isdigit():
-                    points[int(name[1:])] = (e.get("elo"), e.get("stderr"))
-                elif number(e, "elo") is not None:
-                    baselines[name] = e["elo"]
-        else:
-            for e in evals:
-                if number(e, "version") is not None and number(e, "elo") is not None:
-                    points[int(e["version"])] = (e["elo"], number(e, "elo_stderr") or 0)
-        points = {v: p for v, p in points.items() if isinstance(p[0], (int, float))}
-        if points:
-            vs = sorted(points)
-            fig, ax = plt.subplots(figsize=(8, 4.5))
-            ax.errorbar(vs, [points[v][0] for v in vs],
-                        yerr=[points[v][1] or 0 for v in vs], fmt="o-", capsize=3,
-                        label="model (+- 1 standard error)")
-            for i, (name, elo) in enumerate(sorted(baselines.items())):
-                ax.axhline(elo, linestyle="--", color=f"C{i + 1}", label=name)
-            ax.set_xlabel("model version")
-            ax.set_ylabel("Elo (random = 0)")
-            ax.set_title(f"{run}: Elo ladder")
-            ax.legend()
-            ax.grid(alpha=0.3)
-            save(fig, "elo.png")
-
-        keys = [("win_rate_random", "vs random"), ("win_rate_mcts", "vs pure MCTS"),
-                ("win_rate_prev", "vs previous version")]
-        if any(series(evals, "version", k)[0] for k, _ in keys):
-            fig, ax = plt.subplots(figsize=(8, 4.5))
-            for k, label in keys:
-                x, y = series(evals, "version", k)
-                if x:
-                    if k == "win_rate_mcts" and evals[-1].get("mcts"):
-                        label = f"vs {evals[-1]['mcts']}"
-                    ax.plot(x, y, "o-", label=label)
-            ax.axhline(0.5, color="gray", linewidth=0.8)
-            ax.set_ylim(0, 1)
-            ax.set_xlabel("model version")
-            ax.set_ylabel("score (draws count half)")
-            ax.set_title(f"{run}: arena results")
-            ax.legend()
-            ax.grid(alpha=0.3)
-            save(fig, "win_rates.png")
-
-        ox, oy = series(evals, "version", "oracle_policy_accuracy")
-        sx, sy = series(evals, "version", "oracle_search_accuracy")
-        if ox or sx:
-            fig, ax = plt.subplots(figsize=(8, 4.5))
-            if ox:
-                ax.plot(ox, [100 * y for y in oy], "o-", label="raw policy")
-            if sx:
-                sims = evals[-1].get("simulations", "?")
-                ax.plot(sx, [100 * y for y in sy], "o-", label=f"search, {sims} simulations")
-            ax.set_ylim(0, 100)
-            ax.set_xlabel("model version")
-            ax.set_ylabel("best-outcome moves, % (where the choice matters)")
-            ax.set_title(f"{run}: oracle accuracy ({evals[-1].get('oracle_set', 'labelled set')})")
-            ax.legend()
-            ax.grid(alpha=0.3)
-            save(fig, "oracle.png")
-
+        plot_elo(plt, evals, run, save)
+        plot_win_rates(plt, evals, run, save)
+        plot_oracle(plt, evals, run, save)
         plot_pons(plt, evals, run, save)
 
     if not written:
