@@ -18,7 +18,7 @@ namespace bip = boost::interprocess;
 // honest: counters must be lock-free (no hidden mutex in shm) and slots whole cache lines.
 static_assert(std::atomic<int64_t>::is_always_lock_free, "shm counters must be lock-free");
 static_assert(sizeof(SlotStats) % 64 == 0, "slots are padded to cache lines");
-static_assert(kStartedNs < kNumCounters, "every counter fits in a slot");
+static_assert(kServerQueueDepth < kNumCounters, "every counter fits in a slot");
 
 struct Stats::Impl {
   bip::shared_memory_object shm;
@@ -51,7 +51,7 @@ std::unique_ptr<Stats> Stats::create(const std::string& name, int num_actors) {
   // posix_fallocate zero-fills the object, which is a valid state for every counter; placement-new
   // gives the atomics a proper lifetime all the same.
   auto* block = new (impl->region.get_address()) StatsBlock{};
-  block->version = 1;
+  block->version = 2;
   block->num_actors = static_cast<uint32_t>(num_actors);
   // Processes that open the block are spawned after create() returns (fork+exec orders
   // everything before), so a plain store of the magic is enough.

@@ -3,7 +3,8 @@
 //
 // Layout: one StatsBlock in the shm object "zp-<run_id>-stats" (Boost.Interprocess
 // shared_memory_object, permissions 0600). Slot 0 is the writer, 1 the learner, 2 the
-// evaluator, 3 the supervisor, kFirstActorSlot + i actor i. Each slot is a fixed array of
+// evaluator, 3 the supervisor, kFirstActorSlot + i actor i, kFirstServerSlot + d the
+// inference server of device d (actors.inference: server). Each slot is a fixed array of
 // int64 counters indexed by `Counter`, padded to whole cache lines so processes never
 // false-share.
 //
@@ -55,13 +56,19 @@ enum Counter : int {
   kStartedNs,            // supervisor: steady clock when it started (elapsed time of the run)
   kEvalPonsPolicy,       // evaluator: raw policy's Pons error rates, packed (shared/arena/pons.h)
   kEvalPonsSearch,       // evaluator: search's Pons error rates, packed (shared/arena/pons.h)
-  kNumCounters = 34
+  kDeviceBusyNs,         // actor (lock mode), inference server: time the device spent on this
+                         //   process's forward passes (CUDA events on a GPU; wall time of the
+                         //   forward on the CPU)
+  kServerQueueDepth,     // inference server: positions waiting in ready slots, last sample
+  kNumCounters = 36
 };
 
 enum Slot : int { kWriterSlot = 0, kLearnerSlot = 1, kEvaluatorSlot = 2, kSupervisorSlot = 3,
                   kFirstActorSlot = 4 };
 constexpr int kMaxActors = 124;
-constexpr int kNumSlots = kFirstActorSlot + kMaxActors;
+constexpr int kFirstServerSlot = kFirstActorSlot + kMaxActors;
+constexpr int kMaxServers = 8;
+constexpr int kNumSlots = kFirstServerSlot + kMaxServers;
 
 struct alignas(64) SlotStats {
   std::atomic<int64_t> c[kNumCounters];
