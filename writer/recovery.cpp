@@ -8,7 +8,9 @@
 #include <set>
 
 #include "shared/run/files.h"
+#include "shared/core/clock.h"
 #include "shared/core/error.h"
+#include "shared/core/fault.h"
 #include "shared/core/fs.h"
 #include "shared/data/shard.h"
 
@@ -108,14 +110,28 @@ std::set<std::string> drop_missing(const std::map<uint64_t, fs::path>& on_disk, 
   return listed;
 }
 
+void sort_by_index(std::vector<ShardEntry>* shards);
+
 // Shards on disk that the manifest does not know: adopt the sound ones, quarantine the rest.
-// Sets *changed when one was adopted.
-void adopt_unlisted(const std::map<uint64_t, fs::path>& on_disk,
-                    const std::set<std::string>& listed, const game::Game& game, Manifest* m,
-                    RecoveryReport* report, bool* changed) {
+// Sets *changed when one was adopted. Beats `options.progress` per shard, logs progress every
+// 5 s, and saves the manifest with what it adopted so far every `options.save_every_s`.
+void adopt_unlisted(const std::string& dir, const std::map<uint64_t, fs::path>& on_disk,
+                    const std::set<std::string>& listed, const game::Game& game,
+                    const RecoveryOptions& options, Manifest* m, RecoveryReport* report,
+                    bool* changed) {
+  const size_t unlisted = on_disk.size() - listed.size();
+  size_t checked = 0;
+  Stopwatch since_log, since_save;
   for (const auto& [index, path] : on_disk) {
     const std::string name = path.filename().string();
     if (listed.count(name)) continue;
+    if (options.progress) options.progress();
+    if (since_log.seconds() >= 5.0) {
+      since_log.reset();
+      spdlog::info("recovery: checked {}/{} shards missing from the manifest (adopted {}, "
+                   "corrupt {})", checked, unlisted, report->adopted, report->corrupt);
+    }
+    ++checked;
     std::vector<data::GameRecord> records;
     data::ShardInfo info;
     const std::string problem = check_shard(path.string(), game, &records, &info);
@@ -132,6 +148,12 @@ void adopt_unlisted(const std::map<uint64_t, fs::path>& on_disk,
     report->adopted_records += info.num_records;
     report->adopted_positions += info.num_positions;
     *changed = true;
+    fault_point("writer.recovery_adopted");
+    if (since_save.seconds() >= options.save_every_s && checked < unlisted) {
+      since_save.reset();
+      sort_by_index(&m->shards);
+      save_manifest(dir, *m);
+    }
   }
 }
 
@@ -147,7 +169,8 @@ void sort_by_index(std::vector<ShardEntry>* shards) {
 
 }  // namespace
 
-Manifest recover_manifest(const std::string& dir, const game::Game& game, RecoveryReport* report) {
+Manifest recover_manifest(const std::string& dir, const game::Game& game, RecoveryReport* report,
+                          const RecoveryOptions& options) {
   *report = {};
   std::error_code ec;
   fs::create_directories(dir, ec);
@@ -163,7 +186,7 @@ Manifest recover_manifest(const std::string& dir, const game::Game& game, Recove
 
   const std::map<uint64_t, fs::path> on_disk = scan_shards(dir, &m, report);
   const std::set<std::string> listed = drop_missing(on_disk, &m, report, &changed);
-  adopt_unlisted(on_disk, listed, game, &m, report, &changed);
+  adopt_unlisted(dir, on_disk, listed, game, options, &m, report, &changed);
   sort_by_index(&m.shards);
   if (changed) save_manifest(dir, m);
   return m;

@@ -94,7 +94,9 @@ int Writer::run() {
   beat();
 
   RecoveryReport rep;
-  manifest_ = recover_manifest(shards_dir_, *game_, &rep);
+  RecoveryOptions recovery;
+  recovery.progress = [this] { beat(); };  // a long recovery must not look hung
+  manifest_ = recover_manifest(shards_dir_, *game_, &rep, recovery);
   // Counters of a fresh stats block (a resumed run) start from the durable totals; otherwise
   // only adopted shards are new to them (a crash came before their counters were added).
   if (stats_->get(ipc::kWriterSlot, ipc::kShards) == 0) {

@@ -18,6 +18,7 @@
 #include "shared/core/fs.h"
 #include "shared/config/config.h"
 #include "shared/core/clock.h"
+#include "shared/core/fault.h"
 #include "shared/core/rng.h"
 #include "shared/data/record_bounds.h"
 #include "shared/data/shard.h"
@@ -28,6 +29,7 @@
 #include "shared/ipc/stats.h"
 #include "tests/test_support.h"
 #include "writer/manifest.h"
+#include "writer/recovery.h"
 
 namespace {
 
@@ -390,4 +392,51 @@ TEST_CASE("writer: a failed directory fsync acknowledges nothing, and the restar
   CHECK(contents.size() == 5);
   for (const auto& [key, copies] : contents) CHECK(copies == 1);
   CHECK(run.stop_writer(SIGTERM) == 0);
+}
+
+TEST_CASE("writer recovery: a kill mid-recovery keeps the shards adopted so far, and beats",
+          "[integration][writer]") {
+  // 40 shards and no manifest (a lost manifest in a long run). The first recovery is killed at
+  // its 25th adoption (fault point writer.recovery_adopted); the manifest it saved as it went
+  // must already list the 24 before, so the second recovery validates only the other 16, and
+  // beats its progress callback once per shard it checks.
+  zp::test::TempDir dir;
+  const std::string shards = dir.path() + "/shards";
+  fs::create_directories(shards);
+  const auto game = zp::game::make_game("connect4");
+  zp::Rng rng(17);
+  for (uint64_t i = 0; i < 40; ++i) {
+    zp::data::ShardBuilder b("connect4");
+    b.add(random_game(rng, 3, 2 * i));
+    b.add(random_game(rng, 3, 2 * i + 1));
+    b.write(shards + "/" + shard_file_name(i));
+  }
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    ::setenv("ZP_FAULT", "writer.recovery_adopted:25", 1);
+    zp::writer::RecoveryReport rep;
+    zp::writer::RecoveryOptions opt;
+    opt.save_every_s = 0;
+    zp::writer::recover_manifest(shards, *game, &rep, opt);
+    ::_exit(0);
+  }
+  int status = 0;
+  REQUIRE(::waitpid(child, &status, 0) == child);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == zp::kFaultExit);
+  CHECK(zp::writer::load_manifest(shards).shards.size() == 24);
+
+  zp::writer::RecoveryReport rep;
+  zp::writer::RecoveryOptions opt;
+  int beats = 0;
+  opt.progress = [&beats] { ++beats; };
+  const auto m = zp::writer::recover_manifest(shards, *game, &rep, opt);
+  CHECK(rep.adopted == 16);
+  CHECK(beats == 16);
+  CHECK(m.shards.size() == 40);
+  CHECK(m.total_records() == 80);
+  CHECK(m.actors.at(3).ranges().size() == 1);
+  CHECK(m.actors.at(3).max() == 79);
+  CHECK(zp::writer::load_manifest(shards).shards.size() == 40);
 }
