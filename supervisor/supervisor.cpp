@@ -35,6 +35,7 @@
 #include "shared/ipc/stats.h"
 #include "shared/model/device.h"
 #include "shared/model/network_backend.h"
+#include "supervisor/run_setup.h"
 #include "supervisor/status.h"
 
 namespace fs = std::filesystem;
@@ -74,21 +75,9 @@ char proc_state(pid_t pid) {
   return paren != std::string::npos && paren + 2 < stat.size() ? stat[paren + 2] : '?';
 }
 
-// What roles are exec'd from: the supervisor's own running image. A path (what readlink gave
-// at start) would run whatever a rebuild put there since, or fail once the file is gone;
-// /proc/self/exe in the forked child still names the image the supervisor runs.
-constexpr const char* kSelfExe = "/proc/self/exe";
-
 bool dir_is_nonempty(const std::string& dir) {
   std::error_code ec;
   return fs::exists(dir, ec) && !fs::is_empty(dir, ec);
-}
-
-// The model store's slot capacity: the checkpoint size the network itself reports, plus
-// room for a longer game-parameter string or a larger torch archive header in later versions.
-size_t model_slot_bytes(const game::Game& g, const config::ModelConfig& m) {
-  const size_t bytes = model::network_attributes(g, m).checkpoint_bytes;
-  return bytes + bytes / 8 + (64u << 10);
 }
 
 // Every device the roles will use must exist here: model.device (actors, evaluator) and
@@ -196,44 +185,13 @@ void Supervisor::prepare_run_dir() {
                         "--run-dir");
   }
   check_devices(cfg_);  // before anything is created
-  const run::RunPaths paths(run_dir_);
-  for (const std::string& dir :
-       {paths.dir, paths.logs_dir(), paths.shards_dir(), paths.checkpoints_dir()}) {
-    std::error_code ec;
-    fs::create_directories(dir, ec);
-    if (ec) throw IoError("cannot create " + dir + ": " + ec.message());
-  }
+  create_run_dirs(run::RunPaths(run_dir_));
   lock_.emplace(run_dir_);  // before anything in the directory is written
-  write_file_atomic(paths.config(), config::to_yaml(cfg_));
-  names_ = run::RunNames::make(run::new_run_id(), run_dir_, cfg_.writer.endpoint);
-  write_file_atomic(paths.run_id(), names_.run_id + "\n");
+  names_ = write_run_identity(run_dir_, cfg_);
 }
 
 void Supervisor::spawn(Process& p) {
-  std::vector<std::string> argv_s{"zeroplay"};
-  argv_s.insert(argv_s.end(), p.args.begin(), p.args.end());
-  const std::string out_path = run::RunPaths(run_dir_).out(p.name);
-  const pid_t parent = getpid();
-  const pid_t pid = fork();
-  if (pid < 0) throw IoError(std::string("fork failed: ") + std::strerror(errno));
-  if (pid == 0) {
-    // Child: die with the supervisor, keep out of the terminal's Ctrl-C (the supervisor
-    // stops children in order), and send stdout/stderr to the role's .out file.
-    prctl(PR_SET_PDEATHSIG, SIGTERM);
-    if (getppid() != parent) _exit(1);
-    setpgid(0, 0);
-    reset_stop_handlers();
-    const int fd = open(out_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (fd >= 0) {
-      dup2(fd, 1);
-      dup2(fd, 2);
-    }
-    std::vector<char*> argv;
-    for (auto& s : argv_s) argv.push_back(const_cast<char*>(s.c_str()));
-    argv.push_back(nullptr);
-    execv(kSelfExe, argv.data());
-    _exit(127);
-  }
+  const pid_t pid = spawn_role(p.args, run::RunPaths(run_dir_).out(p.name));
   p.pid = pid;
   p.killed_at = 0;
   p.starts += 1;
@@ -432,8 +390,7 @@ void Supervisor::kill_and_reap(Process& p) {
 void Supervisor::cleanup_shm() {
   stats_.reset();
   store_.reset();
-  ipc::Stats::remove(names_.stats);
-  ipc::ModelStore::remove(names_.models);
+  remove_run_objects(names_);
 }
 
 // The role processes, in start order: writer, learner, evaluator (when enabled), actors.
@@ -467,12 +424,12 @@ int Supervisor::run() {
     throw ConfigError("actors.count " + std::to_string(cfg_.actors.count) + " exceeds " +
                       std::to_string(ipc::kMaxActors));
   auto game = game::make_game(cfg_.game.name, {cfg_.game.board_size});
-  stats_ = ipc::Stats::create(names_.stats, cfg_.actors.count);
-  stats_->set(ipc::kSupervisorSlot, ipc::kPid, getpid());
+  RunObjects objects = create_run_objects(names_, cfg_, *game);
+  stats_ = std::move(objects.stats);
+  store_ = std::move(objects.store);
   // The start of clock_, so that `zeroplay status` shows the elapsed time this line shows.
   stats_->set(ipc::kSupervisorSlot, ipc::kStartedNs,
               now_ns() - static_cast<int64_t>(clock_.seconds() * 1e9));
-  store_ = ipc::ModelStore::create(names_.models, model_slot_bytes(*game, cfg_.model));
   metrics_.open(run::RunPaths(run_dir_).metrics(), std::ios::app);
 
   install_stop_handlers();
