@@ -21,6 +21,7 @@
 #include "shared/game/registry.h"
 #include "shared/model/device.h"
 #include "shared/model/network_backend.h"
+#include "cli/bench_inference.h"
 #include "cli/commands.h"
 
 namespace zp::cli {
@@ -36,13 +37,6 @@ struct BenchInferenceOptions {
   bool json = false;
 };
 
-struct BatchResult {
-  int batch = 0;
-  int64_t calls = 0;
-  double evals_per_s = 0, evals_per_cpu_s = 0, mean_ms = 0, p50_ms = 0, p90_ms = 0;
-  double speedup = 0;
-};
-
 
 // CPU time consumed by this process so far (all threads), in seconds.
 double process_cpu_seconds() {
@@ -50,6 +44,8 @@ double process_cpu_seconds() {
   clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
   return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
+
+}  // namespace
 
 BatchResult time_batch(nn::Backend& evaluator, int batch, double seconds) {
   // Warm-up: allocator caches, kernel selection (cuDNN / oneDNN primitives), thread pools.
@@ -80,6 +76,8 @@ BatchResult time_batch(nn::Backend& evaluator, int batch, double seconds) {
   r.p90_ms = ms[std::min(ms.size() - 1, ms.size() * 9 / 10)];
   return r;
 }
+
+namespace {
 
 // The --json object: the setup, then one entry per batch size.
 arena::Json results_json(const BenchInferenceOptions& o, const config::Config& cfg,

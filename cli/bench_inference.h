@@ -1,0 +1,24 @@
+// The timing core of `zeroplay bench inference` (cmd_bench_inference.cpp), shared with
+// `bench selfplay`, which measures the standalone ceiling at each row's mean batch in-process
+// with this same code.
+#pragma once
+
+#include <cstdint>
+
+#include "shared/nn/backend.h"
+
+namespace zp::cli {
+
+struct BatchResult {
+  int batch = 0;
+  int64_t calls = 0;
+  double evals_per_s = 0, evals_per_cpu_s = 0, mean_ms = 0, p50_ms = 0, p90_ms = 0;
+  double speedup = 0;
+};
+
+// Warms `evaluator` up at `batch` positions, then calls compute(batch) for `seconds` (at
+// least 3 calls) and reports the rates and latencies. The buffers must already hold
+// positions (nn::fill_random_positions). Blocks; not thread-safe (the evaluator's rules).
+BatchResult time_batch(nn::Backend& evaluator, int batch, double seconds);
+
+}  // namespace zp::cli
