@@ -19,6 +19,7 @@
 #include "shared/config/resume.h"
 #include "shared/core/clock.h"
 #include "shared/core/error.h"
+#include "shared/core/fault.h"
 #include "shared/core/log.h"
 #include "shared/core/rng.h"
 #include "shared/core/signals.h"
@@ -51,6 +52,7 @@ class Learner {
   void resume_or_start();
   void check_fixed_keys() const;
   bool resume_from_model_file();
+  void republish_resumed();
   void refill_window();
   void poll_shards();
   bool over_budget() const;
@@ -154,9 +156,11 @@ void Learner::resume_or_start() {
   stats_->set(kSlot, ipc::kTrainStepsStart, trainer_->step());
   stats_->set(kSlot, ipc::kTrainSteps, trainer_->step());
   // The store (it outlives learner restarts) or the disk may hold newer versions than the
-  // saved state, e.g. after a failed resume: versions never go back.
+  // saved state: after a failed resume, or a kill between a publish's model file (or its
+  // training state) and its learner_state. Versions never go back, and a number never names
+  // two sets of weights: a model-<v>.zpck on disk is never overwritten by a later training step.
   state_.version = std::max({state_.version, store_->latest_version(),
-                             resumed ? int64_t{0} : highest_model_version(ck_dir_)});
+                             highest_model_version(ck_dir_)});
   stats_->set(kSlot, ipc::kModelVersion, state_.version);
   if (resumed) {
     spdlog::info("resuming from step {} (model version {}, {} samples trained on {} positions, "
@@ -164,16 +168,36 @@ void Learner::resume_or_start() {
                  state_.positions_ingested, state_.last_shard);
     refill_window();
     published_step_ = trainer_->step();
-    if (store_->latest_version() < state_.version) {
-      // A fresh store (the run was restarted): put the resumed weights back under the same
-      // version so actors can start; they equal checkpoints/model-<version>.zpck.
-      store_->publish_latest(state_.version, trainer_->checkpoint_bytes(state_.version));
-      spdlog::info("republished model version {} into the store", state_.version);
-    }
+    republish_resumed();
   } else {
     spdlog::info("starting from a fresh network");
     publish();  // version 1 (or the store's next): the random initial weights
   }
+}
+
+// After a resume, when the store lacks state_.version (a fresh store after a restarted run, or
+// a kill before the store publish): republish the resumed weights under that version if they
+// are the ones in checkpoints/model-<version>.zpck; if that file holds a later step (a kill
+// between writing it and saving the training state), its number is taken, so the resumed
+// weights are published as the next version instead.
+void Learner::republish_resumed() {
+  if (store_->latest_version() >= state_.version) return;
+  bool same = true;
+  try {
+    same = model::read_checkpoint_meta(ctx_.paths().model_file(state_.version)).training_step ==
+           trainer_->step();
+  } catch (const Error&) {
+    // No such file: state_.version came from the learner state, whose weights these are.
+  }
+  if (same) {
+    store_->publish_latest(state_.version, trainer_->checkpoint_bytes(state_.version));
+    spdlog::info("republished model version {} into the store", state_.version);
+    return;
+  }
+  spdlog::warn("{} was written but never published (a kill mid-publish); the resumed weights "
+               "(step {}) become the next version", run::model_file_name(state_.version),
+               trainer_->step());
+  publish();
 }
 
 // Throws ConfigError naming each key fixed for a run (config/resume.h) that the config now
@@ -273,6 +297,7 @@ void Learner::publish() {
   const std::string bytes = trainer_->checkpoint_bytes(version);
   // Disk first, store last (see learner_state.h): the store never runs ahead of the disk.
   write_file_atomic(ctx_.paths().model_file(version), bytes);
+  fault_point("learner.model_file_written");  // on disk, training state and store behind
   state_.version = version;
   save_state();
   write_latest(ck_dir_, version);
@@ -287,6 +312,7 @@ void Learner::publish() {
 void Learner::save_state() {
   state_.step = trainer_->step();
   trainer_->save_training_state(run::training_state_path(ck_dir_));
+  fault_point("learner.state_mid_save");  // training_state.pt new, learner_state old
   save_learner_state(ck_dir_, state_);
 }
 

@@ -13,6 +13,7 @@
 #include "shared/config/config.h"
 #include "shared/core/clock.h"
 #include "shared/core/error.h"
+#include "shared/core/fault.h"
 #include "shared/core/log.h"
 #include "shared/core/signals.h"
 #include "shared/data/record.h"
@@ -210,10 +211,12 @@ void Writer::flush() {
   const std::string file = run::shard_file_name(manifest_.next_shard);
   const uint64_t records = builder_.num_records(), positions = builder_.num_positions();
   builder_.write(shards_dir_ + "/" + file);  // throws IoError: we die, records are resent
+  fault_point("writer.shard_renamed");       // the next start adopts the shard
   ++manifest_.next_shard;
   manifest_.shards.push_back({file, records, positions});
   for (const auto& [actor, seq] : pending_) manifest_.actors[actor].insert(seq);
   save_manifest(shards_dir_, manifest_);
+  fault_point("writer.before_ack");  // durable, unacknowledged: resent, then acked as duplicates
   stats_->add(ipc::kWriterSlot, ipc::kShards, 1);
   stats_->add(ipc::kWriterSlot, ipc::kPositions, static_cast<int64_t>(positions));
   stats_->add(ipc::kWriterSlot, ipc::kGames, static_cast<int64_t>(records));

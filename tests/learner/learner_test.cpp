@@ -16,6 +16,7 @@
 #include "shared/config/config.h"
 #include "shared/core/bytes.h"
 #include "shared/core/error.h"
+#include "shared/core/fault.h"
 #include "shared/core/rng.h"
 #include "shared/data/shard.h"
 #include "shared/game/registry.h"
@@ -593,4 +594,56 @@ TEST_CASE("learner: resuming with a changed optimizer or model shape is an error
   r = with("learner.momentum=0.8");  // not fixed for a run
   CHECK(r.exit_code == 0);
   CHECK(lr.stats->get(zp::ipc::kLearnerSlot, zp::ipc::kTrainSteps) == 14);
+}
+
+TEST_CASE("learner: killed mid-publish, the restart keeps every step and never reuses a version",
+          "[integration][learner]") {
+  // The second publication (step 4, version 2) is cut by a fault point: after model-2.zpck is
+  // written (training state and store still at version 1), or between the training state and
+  // the learner state. The restart must keep model-2.zpck as written (a version names one set
+  // of weights: before the fix, a later step overwrote it), and the store must end on the
+  // newest model file.
+  using namespace zp::ipc;
+  struct Case {
+    const char* point;
+    int resumed_step;
+    std::string says;
+    int last_version;
+  };
+  const Case cases[] = {
+      {"learner.model_file_written:2", 0, "model-2.zpck was written but never published", 6},
+      {"learner.state_mid_save:2", 4, "republished model version 2 into the store", 4}};
+  auto g = connect4();
+  for (const Case& c : cases) {
+    INFO(c.point);
+    const LearnerRun lr(*g, {"learner.min_positions=50", "learner.batch_size=16",
+                             "learner.publish_every_steps=4", "train.max_steps=10"});
+    ::setenv("ZP_FAULT", c.point, 1);
+    {
+      zp::test::ChildProcess learner(learner_argv(lr.run), lr.out);
+      ::unsetenv("ZP_FAULT");
+      const std::string& out = lr.out;
+      WAIT_OR_FAIL(!learner.running(), 120);
+      REQUIRE(learner.wait(1) == zp::kFaultExit);
+    }
+    REQUIRE(zp::model::read_checkpoint_meta(lr.run + "/checkpoints/model-2.zpck").training_step ==
+            4);
+    {
+      zp::test::ChildProcess learner(learner_argv(lr.run), lr.out);
+      const std::string& out = lr.out;
+      WAIT_OR_FAIL(!learner.running(), 120);
+      REQUIRE(learner.wait(1) == 0);
+    }
+    const std::string log = read_text(lr.run + "/logs/learner.log");
+    CHECK_THAT(log, Catch::Contains("resuming from step " + std::to_string(c.resumed_step)));
+    CHECK_THAT(log, Catch::Contains(c.says));
+    CHECK(zp::model::read_checkpoint_meta(lr.run + "/checkpoints/model-2.zpck").training_step ==
+          4);
+    CHECK(lr.store->latest_version() == c.last_version);
+    const auto last = zp::model::read_checkpoint_meta(lr.run + "/checkpoints/model-" +
+                                                      std::to_string(c.last_version) + ".zpck");
+    CHECK(last.training_step == 10);
+    CHECK(last.model_version == c.last_version);
+    CHECK(lr.stats->get(kLearnerSlot, kTrainSteps) == 10);
+  }
 }

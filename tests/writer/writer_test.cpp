@@ -440,3 +440,38 @@ TEST_CASE("writer recovery: a kill mid-recovery keeps the shards adopted so far,
   CHECK(m.actors.at(3).max() == 79);
   CHECK(zp::writer::load_manifest(shards).shards.size() == 40);
 }
+
+TEST_CASE("writer: killed after a shard rename or before its ack, the restart loses and duplicates "
+          "nothing", "[integration][writer]") {
+  // Fault points writer.shard_renamed (the shard is in place, the manifest does not list it)
+  // and writer.before_ack (durable and listed, nothing acknowledged): the successor adopts or
+  // already knows the records, acknowledges the resent ones as duplicates, and stores none twice.
+  for (const char* point : {"writer.shard_renamed", "writer.before_ack"}) {
+    INFO(point);
+    Run run(5000, 0.5);
+    ::setenv("ZP_FAULT", point, 1);
+    run.start_writer();
+    ::unsetenv("ZP_FAULT");
+    zp::Rng rng(9);
+    RecordSender s(run.ctx.names.records, run.ctx.names.acks, 4, 1.0);
+    for (uint64_t q = 0; q < 6; ++q) s.send(q, encoded(random_game(rng, 4, q)));
+    const double end = zp::now_s() + 20;
+    while (run.alive() && zp::now_s() < end) {
+      s.poll();
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    REQUIRE_FALSE(run.alive());
+    run.writer = -1;
+    CHECK(s.acked_total() == 0);
+    REQUIRE(run.shard_contents().size() >= 1);  // the killed writer's shard is in place
+
+    run.start_writer();
+    REQUIRE(drain({&s}, 30));
+    CHECK(s.acked_total() == 6);
+    const auto contents = run.shard_contents();
+    CHECK(contents.size() == 6);
+    for (const auto& [key, copies] : contents) CHECK(copies == 1);
+    CHECK(zp::writer::load_manifest(run.ctx.shards_dir()).total_records() == 6);
+    CHECK(run.stop_writer(SIGTERM) == 0);
+  }
+}
