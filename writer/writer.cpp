@@ -246,6 +246,10 @@ void Writer::publish_range(uint32_t actor, uint64_t seq) {
 }
 
 void Writer::republish_all() {
+  ipc::Ack hello;  // this incarnation, to every actor (ipc/channel.h)
+  hello.actor_id = ipc::kAnnounceActor;
+  hello.writer_incarnation = incarnation_;
+  receiver_->publish_ack(hello);
   for (const auto& [actor, seqs] : manifest_.actors) {
     int n = 0;
     for (auto it = seqs.ranges().rbegin(); it != seqs.ranges().rend() && n < kRepublishRanges;

@@ -77,7 +77,9 @@ int receive_queue_depth(size_t max_message_bytes) {
 struct RecordSender::Impl {
   struct Entry {
     std::string bytes;
-    int64_t last_send_ns = 0;  // 0 = never sent
+    int64_t last_send_ns = 0;  // 0 = (re)send it at the next chance
+    uint64_t sent_to = 0;      // writer incarnation of the last send (0 = none known then)
+    bool ever_sent = false;
   };
 
   zmq::context_t ctx{1};
@@ -101,29 +103,27 @@ struct RecordSender::Impl {
       throw IoError(std::string("cannot send a record: ") + err.what());
     }
     if (!r) return false;
-    if (e.last_send_ns == 0)
-      --unsent;
-    else
-      ++resent;
+    if (e.last_send_ns == 0) --unsent;
+    if (e.ever_sent) ++resent;
+    e.ever_sent = true;
     e.last_send_ns = now_ns();
+    e.sent_to = incarnation;
     return true;
   }
 
   void apply_ack(const Ack& a) {
-    if (a.actor_id != actor_id) return;
-    // A different incarnation means the writer restarted: records it had received but not
-    // yet made durable are gone, so everything pending goes out again.
+    if (a.actor_id != actor_id && a.actor_id != kAnnounceActor) return;
+    // A new incarnation: records sent to another one, or before any was known (perhaps to a
+    // writer that died before its first ack), may be lost with it, so they go out again.
     if (a.writer_incarnation != incarnation) {
-      if (incarnation != 0) {
-        for (auto& [seq, e] : pending) {
-          if (e.last_send_ns == 0) continue;
-          e.last_send_ns = 0;
-          ++unsent;
-          ++resent;  // counted here: try_send sees it as a first send
-        }
-      }
       incarnation = a.writer_incarnation;
+      for (auto& [seq, e] : pending) {
+        if (e.last_send_ns == 0 || e.sent_to == incarnation) continue;
+        e.last_send_ns = 0;
+        ++unsent;
+      }
     }
+    if (a.actor_id == kAnnounceActor) return;
     auto it = pending.lower_bound(a.durable_from);
     while (it != pending.end() && it->first <= a.durable_seq) {
       if (it->second.last_send_ns == 0) --unsent;
@@ -144,6 +144,7 @@ RecordSender::RecordSender(const std::string& records, const std::string& acks, 
     impl_->push.connect(records);
     impl_->sub.set(zmq::sockopt::linger, 0);
     impl_->sub.set(zmq::sockopt::subscribe, topic_of(actor_id));
+    impl_->sub.set(zmq::sockopt::subscribe, topic_of(kAnnounceActor));
     impl_->sub.connect(acks);
   } catch (const zmq::error_t& e) {
     throw IoError("cannot connect to the writer at " + records + " / " + acks + ": " +
@@ -190,6 +191,7 @@ void RecordSender::poll() {
 size_t RecordSender::pending() const { return impl_->pending.size(); }
 uint64_t RecordSender::acked_total() const { return impl_->acked; }
 uint64_t RecordSender::resent_total() const { return impl_->resent; }
+uint64_t RecordSender::writer_incarnation() const { return impl_->incarnation; }
 
 // --- RecordReceiver -----------------------------------------------------------------------
 

@@ -16,8 +16,15 @@
 // Ack message (little-endian, 32 bytes): u32 actor_id (also the SUB topic), u32 magic
 // 0x4b41505a ("ZPAK"), u64 writer_incarnation, u64 durable_seq, u64 durable_from.
 //
-// The sender keeps every record until it is acknowledged. It resends all unacknowledged
-// records when it sees a new writer incarnation (the writer restarted) or when the oldest
+// The writer also announces its incarnation every second to every actor: an Ack with actor_id
+// kAnnounceActor (its own SUB topic, which every sender subscribes to) and an empty range
+// (durable_from = durable_seq = 0, acknowledging nothing).
+//
+// The sender keeps every record until it is acknowledged, and remembers which writer
+// incarnation each was last sent to (none, before it has heard of any). When it hears of a
+// new incarnation (the writer restarted, or the first one it hears of), it resends every
+// unacknowledged record sent to another incarnation or before it knew one: such records may
+// have gone to a writer that died before acknowledging anything. It also resends a record that
 // has waited longer than `resend_after_s` without an ack. The writer drops duplicates by
 // (actor_id, sequence), so a writer crash at any moment loses and duplicates nothing.
 // Sequence numbers must increase per actor across actor restarts too (the actor derives
@@ -42,6 +49,7 @@ struct Ack {
   uint64_t durable_from = 0;  // first sequence of the acknowledged range (<= durable_seq)
 };
 constexpr uint32_t kAckMagic = 0x4b41505a;
+constexpr uint32_t kAnnounceActor = 0xffffffffu;  // topic of the writer's incarnation announcements
 
 class RecordSender {
  public:
@@ -58,6 +66,7 @@ class RecordSender {
   size_t pending() const;
   uint64_t acked_total() const;   // records acknowledged so far
   uint64_t resent_total() const;  // records sent more than once
+  uint64_t writer_incarnation() const;  // the last writer incarnation heard of (0 = none yet)
 
  private:
   struct Impl;

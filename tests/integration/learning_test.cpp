@@ -35,6 +35,7 @@
 #include "shared/run/context.h"
 #include "shared/ipc/stats.h"
 #include "shared/model/trainer.h"
+#include "tests/run_stats.h"
 #include "tests/test_support.h"
 
 namespace fs = std::filesystem;
@@ -183,7 +184,7 @@ struct FakeRun {
     const std::string id = zp::run::new_run_id();
     std::ofstream(dir + "/run_id") << id << "\n";
     names = zp::run::RunNames::make(id, dir, cfg.writer.endpoint);
-    stats = zp::ipc::Stats::create(names.stats, cfg.actors.count);
+    stats = zp::test::create_run_stats(names.stats, cfg.actors.count);
     store = zp::ipc::ModelStore::create(names.models, 8 << 20);
     game = zp::game::make_game(cfg.game.name);
   }

@@ -1,6 +1,7 @@
 // IPC building blocks across real processes: the stats block and the model store are written
 // by a fork()ed child and read by the parent; the GPU lock survives its holder's SIGKILL; the
 // record channel runs over ipc:// sockets, including a writer restart.
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -10,6 +11,7 @@
 #include <boost/interprocess/sync/file_lock.hpp>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <ctime>
 #include <fstream>
 #include <set>
 #include <thread>
@@ -23,6 +25,7 @@
 #include "shared/run/names.h"
 #include "shared/run/context.h"
 #include "shared/ipc/stats.h"
+#include "tests/run_stats.h"
 #include "tests/test_support.h"
 
 namespace {
@@ -411,6 +414,27 @@ TEST_CASE("stale shm objects of dead runs are removed, live ones kept", "[unit][
   CHECK_NOTHROW(Stats::open("zp-" + live_id + "-stats"));
 }
 
+TEST_CASE("a test's stats block survives another run's stale-object cleanup, even when old",
+          "[unit][ipc]") {
+  // Tests that stand in for a supervisor create their block with create_run_stats, which
+  // records the test's pid; a block without one is removed once past the 30 s grace period
+  // (aged here with utimensat), which is what a concurrent run's start-up did to such tests.
+  const std::string prefix = "aged" + new_run_id();
+  const std::string owned = "zp-" + prefix + new_run_id() + "-stats",
+                    bare = "zp-" + prefix + new_run_id() + "-stats";
+  ShmGuard g1{owned}, g2{bare};
+  auto owned_stats = zp::test::create_run_stats(owned, 1);
+  auto bare_stats = Stats::create(bare, 1);
+  const timespec old[2] = {{std::time(nullptr) - 120, 0}, {std::time(nullptr) - 120, 0}};
+  for (const std::string& name : {owned, bare})
+    REQUIRE(::utimensat(AT_FDCWD, ("/dev/shm/" + name).c_str(), old, 0) == 0);
+  const auto removed = remove_stale_objects(prefix);
+  const std::set<std::string> r(removed.begin(), removed.end());
+  CHECK(r.count(owned) == 0);
+  CHECK(r.count(bare) == 1);
+  CHECK_NOTHROW(Stats::open(owned));
+}
+
 TEST_CASE("record channel: delivery, acks, resends after a writer restart", "[unit][ipc]") {
   zp::test::TempDir dir;
   const RunNames names = RunNames::make(new_run_id(), dir.path(), "");
@@ -451,6 +475,10 @@ TEST_CASE("record channel: delivery, acks, resends after a writer restart", "[un
     return done();
   };
 
+  // The writer announces itself first (as a real one does every second), so the records below
+  // are known to have gone to incarnation 1 and are not resent when its first ack comes.
+  CHECK(ack_until(Ack{kAnnounceActor, 1, 0, 0}, [&] { return sender.writer_incarnation() == 1; }));
+  CHECK(sender.pending() == 0);
   for (uint64_t s = 100; s < 110; ++s) sender.send(s, payload(s));
   CHECK_THROWS_AS(sender.send(105, "again"), zp::StateError);
   CHECK(sender.pending() == 10);
@@ -483,6 +511,40 @@ TEST_CASE("record channel: delivery, acks, resends after a writer restart", "[un
   CHECK(sender.resent_total() == 5);
   CHECK(ack_until(Ack{7, 2, 114, 100}, [&] { return sender.pending() == 0; }));
   CHECK(sender.acked_total() == 15);
+}
+
+TEST_CASE("record channel: records sent to a writer that died before any ack reach its successor",
+          "[unit][ipc]") {
+  // The first writer receives five records and dies before it acknowledges or announces
+  // anything. Its successor announces incarnation 2: the sender must resend the five at once
+  // (before the fix it waited for resend_after_s, 70 s in a default run, past the drain).
+  zp::test::TempDir dir;
+  const RunNames names = RunNames::make(new_run_id(), dir.path(), "");
+  auto receiver = std::make_unique<RecordReceiver>(names.records, names.acks, kTestMaxMessage);
+  RecordSender sender(names.records, names.acks, 5, 1000.0);
+  for (uint64_t s = 0; s < 5; ++s) sender.send(s, "r" + std::to_string(s));
+  std::set<std::string> got;
+  std::string m;
+  for (double end = zp::now_s() + 10; got.size() < 5 && zp::now_s() < end;) {
+    sender.poll();
+    if (receiver->receive(&m, 10)) got.insert(m);
+  }
+  REQUIRE(got.size() == 5);
+  receiver.reset();
+  receiver = std::make_unique<RecordReceiver>(names.records, names.acks, kTestMaxMessage);
+  got.clear();
+  double next = 0;
+  for (double end = zp::now_s() + 10; got.size() < 5 && zp::now_s() < end;) {
+    if (zp::now_s() >= next) {
+      receiver->publish_ack(Ack{kAnnounceActor, 2, 0, 0});
+      next = zp::now_s() + 0.05;
+    }
+    sender.poll();
+    if (receiver->receive(&m, 10)) got.insert(m);
+  }
+  CHECK(got.size() == 5);
+  CHECK(sender.resent_total() == 5);
+  CHECK(sender.pending() == 5);  // the announcement acknowledges nothing
 }
 
 TEST_CASE("record channel: unacknowledged records are resent after the timeout", "[unit][ipc]") {

@@ -24,6 +24,7 @@
 #include "shared/run/names.h"
 #include "shared/ipc/stats.h"
 #include "shared/model/checkpoint.h"
+#include "tests/run_stats.h"
 #include "tests/test_support.h"
 
 namespace {
@@ -381,7 +382,7 @@ struct LearnerRun {
   const std::string run = tmp.path(), out = run + "/learner.out";
   const std::string run_id = zp::run::new_run_id();
   ShmCleanup cleanup{zp::run::RunNames::make(run_id, run, "")};
-  std::unique_ptr<zp::ipc::Stats> stats = zp::ipc::Stats::create(cleanup.names.stats, 2);
+  std::unique_ptr<zp::ipc::Stats> stats = zp::test::create_run_stats(cleanup.names.stats, 2);
   std::unique_ptr<zp::ipc::ModelStore> store =
       zp::ipc::ModelStore::create(cleanup.names.models, 32u << 20);
 
@@ -417,7 +418,7 @@ TEST_CASE("learner process trains, publishes, skips corrupt shards and resumes",
   const std::string run_id = new_run_id();
   write_text(run + "/run_id", run_id);
   ShmCleanup cleanup{RunNames::make(run_id, run, "")};
-  auto stats = Stats::create(cleanup.names.stats, 2);
+  auto stats = zp::test::create_run_stats(cleanup.names.stats, 2);
   auto store = ModelStore::create(cleanup.names.models, 32u << 20);
   write_shard(*g, shards + "/shard-000001.zps", 10, 11);
   write_shard(*g, shards + "/shard-000002.zps", 10, 12);

@@ -27,6 +27,7 @@
 #include "shared/run/names.h"
 #include "shared/run/context.h"
 #include "shared/ipc/stats.h"
+#include "tests/run_stats.h"
 #include "tests/test_support.h"
 #include "writer/manifest.h"
 #include "writer/recovery.h"
@@ -85,8 +86,7 @@ struct Run {
     std::ofstream(dir.path() + "/config.yaml") << zp::config::to_yaml(cfg);
     std::ofstream(dir.path() + "/run_id") << new_run_id() << "\n";
     ctx = load_run_context(dir.path());
-    stats = Stats::create(ctx.names.stats, 2);
-    stats->set(kSupervisorSlot, kPid, ::getpid());  // so stale-object cleanup leaves it be
+    stats = zp::test::create_run_stats(ctx.names.stats, 2);
   }
   ~Run() {
     if (writer > 0) {
