@@ -9,6 +9,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <zmq.hpp>
@@ -92,6 +94,11 @@ struct RecordSender::Impl {
   uint64_t incarnation = 0;  // writer incarnation of the last ack (0 = none seen)
   uint64_t acked = 0;
   uint64_t resent = 0;
+  std::FILE* ack_log = nullptr;  // ZP_ACK_LOG (see the header); null when unset
+
+  ~Impl() {
+    if (ack_log) std::fclose(ack_log);
+  }
 
   // Sends one entry without blocking; false if the queue is full (it stays unsent).
   bool try_send(Entry& e) {
@@ -125,11 +132,27 @@ struct RecordSender::Impl {
     }
     if (a.actor_id == kAnnounceActor) return;
     auto it = pending.lower_bound(a.durable_from);
+    bool logged = false;
     while (it != pending.end() && it->first <= a.durable_seq) {
       if (it->second.last_send_ns == 0) --unsent;
+      if (ack_log) {
+        std::fprintf(ack_log, "%u %llu\n", actor_id, static_cast<unsigned long long>(it->first));
+        logged = true;
+      }
       it = pending.erase(it);
       ++acked;
     }
+    if (logged) std::fflush(ack_log);
+  }
+
+  void open_ack_log() {
+    const char* dir = std::getenv("ZP_ACK_LOG");
+    if (dir == nullptr || *dir == '\0') return;
+    const std::string path = std::string(dir) + "/acks-" + std::to_string(actor_id) + "-" +
+                             std::to_string(::getpid()) + ".log";
+    ack_log = std::fopen(path.c_str(), "a");
+    if (ack_log == nullptr)
+      throw IoError("ZP_ACK_LOG: cannot open " + path + ": " + std::strerror(errno));
   }
 };
 
@@ -138,6 +161,7 @@ RecordSender::RecordSender(const std::string& records, const std::string& acks, 
     : impl_(std::make_unique<Impl>()) {
   impl_->actor_id = actor_id;
   impl_->resend_after_ns = static_cast<int64_t>(resend_after_s * 1e9);
+  impl_->open_ack_log();
   try {
     impl_->push.set(zmq::sockopt::sndhwm, kSendHwm);
     impl_->push.set(zmq::sockopt::linger, 0);

@@ -30,6 +30,11 @@
 // Sequence numbers must increase per actor across actor restarts too (the actor derives
 // them from its start time).
 //
+// For tests: with ZP_ACK_LOG=DIR in its environment, a sender appends "<actor_id> <sequence>"
+// to DIR/acks-<actor_id>-<pid>.log for every record acknowledged, flushed after each ack, so a
+// test can check that every acknowledged record is in the shards exactly once, even across
+// kills of any process (docs/faults.md).
+//
 // Neither class is thread-safe: each belongs to one thread.
 #pragma once
 

@@ -2,7 +2,9 @@
 
 #include <exception>
 #include <filesystem>
+#include <fstream>
 
+#include "shared/data/shard.h"
 #include "shared/run/context.h"
 
 namespace zp::test {
@@ -29,6 +31,26 @@ std::unique_ptr<ipc::Stats> attach(const std::string& run_dir) {
       },
       60);
   return stats;
+}
+
+std::set<RecordKey> read_ack_logs(const std::string& dir) {
+  std::set<RecordKey> acked;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    std::ifstream in(e.path());
+    uint32_t actor = 0;
+    uint64_t seq = 0;
+    while (in >> actor >> seq) acked.insert({actor, seq});
+  }
+  return acked;
+}
+
+std::map<RecordKey, int> shard_records(const std::string& run_dir) {
+  std::map<RecordKey, int> copies;
+  for (const auto& e : std::filesystem::directory_iterator(run_dir + "/shards")) {
+    if (e.path().extension() != ".zps") continue;
+    for (const auto& r : data::read_shard(e.path().string())) ++copies[{r.actor_id, r.sequence}];
+  }
+  return copies;
 }
 
 }  // namespace zp::test

@@ -2,8 +2,12 @@
 // supervisor_test.cpp).
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <memory>
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "shared/ipc/stats.h"
@@ -18,5 +22,13 @@ std::unique_ptr<ChildProcess> start_train(const std::string& run_dir,
 
 // The run's stats block, once the supervisor has created it (null after 60 s).
 std::unique_ptr<ipc::Stats> attach(const std::string& run_dir);
+
+using RecordKey = std::pair<uint32_t, uint64_t>;  // (actor_id, sequence)
+
+// Every record a ZP_ACK_LOG directory (shared/ipc/channel.h) says its actor had acknowledged.
+std::set<RecordKey> read_ack_logs(const std::string& dir);
+
+// Every record in RUN/shards/*.zps with its number of copies.
+std::map<RecordKey, int> shard_records(const std::string& run_dir);
 
 }  // namespace zp::test

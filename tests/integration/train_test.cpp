@@ -171,10 +171,13 @@ TEST_CASE("a second train on a running run directory is refused, naming the hold
 TEST_CASE("kill -9 of an actor holding the GPU lock, the writer and the learner",
           "[integration][fault]") {
   zp::test::TempDir tmp;
-  const std::string run = tmp.path() + "/run";
+  const std::string run = tmp.path() + "/run", acks = tmp.path() + "/acks";
+  fs::create_directories(acks);
+  ::setenv("ZP_ACK_LOG", acks.c_str(), 1);  // every actor logs what it was acknowledged
   auto train = start_train(run, {"--set", "actors.count=2", "--set", "actors.gpu_lock=on",
                                  "--set", "train.max_seconds=0", "--set",
                                  "monitor.interval_s=1"});
+  ::unsetenv("ZP_ACK_LOG");
   auto stats = attach(run);
   REQUIRE(stats);
   const auto ctx = zp::run::load_run_context(run);
@@ -222,11 +225,14 @@ TEST_CASE("kill -9 of an actor holding the GPU lock, the writer and the learner"
     // The writer: actors keep their records until the restarted writer acknowledges them.
     const pid_t writer = static_cast<pid_t>(stats->get(zp::ipc::kWriterSlot, zp::ipc::kPid));
     const int64_t written = stats->get(zp::ipc::kWriterSlot, zp::ipc::kGames);
+    const size_t acked = zp::test::read_ack_logs(acks).size();
     kill(writer, SIGKILL);
     CHECK(wait_until([&] { return stats->get(zp::ipc::kWriterSlot, zp::ipc::kStarts) >= 2; }, 30));
+    // The restarted writer makes new records durable (its counter goes on from the durable
+    // total, so it must pass what was written before the kill) and acknowledges them.
     CHECK(wait_until(
-        [&] { return stats->get(zp::ipc::kWriterSlot, zp::ipc::kGames) > 0; }, 60));
-    (void)written;
+        [&] { return stats->get(zp::ipc::kWriterSlot, zp::ipc::kGames) > written; }, 60));
+    CHECK(wait_until([&] { return zp::test::read_ack_logs(acks).size() > acked; }, 60));
   }
 
   {
@@ -247,8 +253,17 @@ TEST_CASE("kill -9 of an actor holding the GPU lock, the writer and the learner"
   stats.reset();
   train->signal(SIGINT);
   REQUIRE(train->wait(120) == 0);
-  // Nothing acknowledged was lost and nothing is duplicated: every record the actors sent
-  // since their last restart is in the shards exactly once.
+  // Nothing acknowledged was lost and nothing is duplicated: every record any actor
+  // incarnation was acknowledged (its ack log) is in the shards exactly once, and the shards
+  // hold what the writer counted.
+  const auto acked = zp::test::read_ack_logs(acks);
+  const auto shards = zp::test::shard_records(run);
+  CHECK(acked.size() > 0);
+  size_t lost = 0, duplicated = 0;
+  for (const auto& key : acked) lost += shards.count(key) == 0;
+  for (const auto& [key, copies] : shards) duplicated += copies > 1;
+  CHECK(lost == 0);
+  CHECK(duplicated == 0);
   CHECK(count_records(run) ==
         static_cast<size_t>(count_field(last_metrics_line(run), "written_games")));
 }
