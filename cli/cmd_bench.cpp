@@ -95,7 +95,7 @@ void run_bench_mcts(const BenchMctsOptions& o) {
 }  // namespace
 
 void add_bench_command(CLI::App& app) {
-  CLI::App* bench = app.add_subcommand("bench", "Benchmarks: search (CPU) and inference ceilings");
+  CLI::App* bench = app.add_subcommand("bench", "Benchmarks: search (CPU), inference ceilings, self-play throughput");
   bench->require_subcommand(1);
   auto o = std::make_shared<BenchMctsOptions>();
   CLI::App* mcts = bench->add_subcommand(
@@ -113,6 +113,7 @@ void add_bench_command(CLI::App& app) {
   mcts->add_flag("--json", o->json, "Print one JSON object instead of a table");
   mcts->callback([o] { run_bench_mcts(*o); });
   add_bench_inference(*bench);
+  add_bench_selfplay(*bench);
 }
 
 }  // namespace zp::cli

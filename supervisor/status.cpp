@@ -2,8 +2,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <thread>
 
 #include "shared/arena/pons.h"
 #include "shared/core/clock.h"
@@ -19,17 +24,53 @@ int64_t learner_steps_made(const Snapshot& s) {
   return std::max<int64_t>(0, l[ipc::kTrainSteps] - l[ipc::kTrainStepsStart]);
 }
 
+// CPU seconds the process in `slot` used between the snapshots, or 0 without a reading. A
+// new pid (a restarted role) counts what the new process used so far.
+double cpu_delta(const Snapshot& prev, const Snapshot& cur, int slot) {
+  if (cur.cpu_s.empty() || cur.cpu_s[slot] < 0) return 0;
+  const bool same = !prev.cpu_s.empty() && prev.cpu_pid[slot] == cur.cpu_pid[slot] &&
+                    prev.cpu_s[slot] >= 0;
+  return std::max(0.0, same ? cur.cpu_s[slot] - prev.cpu_s[slot] : cur.cpu_s[slot]);
+}
+
 }  // namespace
+
+double process_cpu_seconds(int64_t pid) {
+  if (pid <= 0) return -1;
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat;
+  if (!std::getline(in, stat)) return -1;
+  // Fields after the command name "(...)", which may hold spaces: state is field 3, utime
+  // field 14 and stime field 15 (proc(5)), i.e. the 12th and 13th after the state.
+  const size_t paren = stat.rfind(')');
+  if (paren == std::string::npos) return -1;
+  std::istringstream fields(stat.substr(paren + 1));
+  std::string field;
+  long long utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && fields >> field; ++i) {
+    if (i == 14) utime = std::atoll(field.c_str());
+    if (i == 15) stime = std::atoll(field.c_str());
+  }
+  static const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
+  return (utime + stime) / ticks;
+}
 
 Snapshot take_snapshot(const ipc::Stats& stats) {
   Snapshot s;
   s.time_s = now_s();
   s.num_actors = stats.num_actors();
-  s.slots.resize(ipc::kFirstActorSlot + s.num_actors);
+  s.slots.resize(ipc::kNumSlots);
+  s.cpu_s.assign(ipc::kNumSlots, -1);
+  s.cpu_pid.assign(ipc::kNumSlots, -1);
   for (size_t i = 0; i < s.slots.size(); ++i) {
     s.slots[i].resize(ipc::kNumCounters);
     for (int c = 0; c < ipc::kNumCounters; ++c)
       s.slots[i][c] = stats.get(static_cast<int>(i), static_cast<ipc::Counter>(c));
+    const int64_t pid = s.slots[i][ipc::kPid];
+    if (i != ipc::kSupervisorSlot && pid > 0) {
+      s.cpu_s[i] = process_cpu_seconds(pid);
+      s.cpu_pid[i] = pid;
+    }
   }
   return s;
 }
@@ -38,6 +79,43 @@ double run_elapsed_s(const Snapshot& s) {
   const int64_t started_ns = s.slots[ipc::kSupervisorSlot][ipc::kStartedNs];
   return started_ns > 0 ? std::max(0.0, s.time_s - started_ns * 1e-9) : 0.0;
 }
+
+namespace {
+
+// The "why is the GPU not busy" figures: device-busy share, CPU per role, server queues.
+void add_device_and_cpu(const Snapshot& prev, const Snapshot& cur, double dt, int64_t batches,
+                        Status* st) {
+  auto delta = [&](int slot, ipc::Counter c) {
+    const int64_t d = cur.slots[slot][c] - prev.slots[slot][c];
+    return d >= 0 ? d : cur.slots[slot][c];
+  };
+  int64_t busy_ns = 0, server_batches = 0, server_evals = 0;
+  for (int a = 0; a < cur.num_actors; ++a) {
+    busy_ns += delta(ipc::kFirstActorSlot + a, ipc::kDeviceBusyNs);
+    st->cpu_actors += cpu_delta(prev, cur, ipc::kFirstActorSlot + a) / dt;
+  }
+  for (int d = 0; d < ipc::kMaxServers; ++d) {
+    const int slot = ipc::kFirstServerSlot + d;
+    if (cur.slots[slot][ipc::kPid] <= 0) continue;
+    ++st->servers;
+    busy_ns += delta(slot, ipc::kDeviceBusyNs);
+    server_batches += delta(slot, ipc::kBatches);
+    server_evals += delta(slot, ipc::kEvals);
+    st->server_queue_depth += cur.slots[slot][ipc::kServerQueueDepth];
+    st->cpu_servers += cpu_delta(prev, cur, slot) / dt;
+  }
+  st->device_busy_share = busy_ns * 1e-9 / dt;
+  // Nobody publishes it yet (zero although batches ran): unknown, not idle.
+  st->device_busy_known = busy_ns > 0 || (batches == 0 && server_batches == 0);
+  st->cpu_writer = cpu_delta(prev, cur, ipc::kWriterSlot) / dt;
+  st->cpu_learner = cpu_delta(prev, cur, ipc::kLearnerSlot) / dt;
+  st->cpu_evaluator = cpu_delta(prev, cur, ipc::kEvaluatorSlot) / dt;
+  st->has_evaluator = cur.slots[ipc::kEvaluatorSlot][ipc::kPid] > 0;
+  st->server_mean_batch = server_batches > 0 ? double(server_evals) / server_batches : 0.0;
+  st->cpu_cores = static_cast<int>(std::thread::hardware_concurrency());
+}
+
+}  // namespace
 
 Status compute_status(const Snapshot& prev, const Snapshot& cur, double elapsed_s,
                       int batch_capacity) {
@@ -70,6 +148,7 @@ Status compute_status(const Snapshot& prev, const Snapshot& cur, double elapsed_
   st.evals_per_s = evals / dt;
   st.mean_batch = batches > 0 ? double(evals) / batches : 0.0;
   st.lock_wait_share = cur.num_actors > 0 ? wait_ns * 1e-9 / (dt * cur.num_actors) : 0.0;
+  add_device_and_cpu(prev, cur, dt, batches, &st);
   const auto& w = cur.slots[ipc::kWriterSlot];
   st.written_positions = w[ipc::kPositions];
   st.written_games = w[ipc::kGames];
@@ -98,6 +177,33 @@ Status compute_status(const Snapshot& prev, const Snapshot& cur, double elapsed_
   return st;
 }
 
+std::string format_busy_part(const Status& s) {
+  char buf[256];
+  std::string part;
+  if (s.device_busy_known)
+    snprintf(buf, sizeof(buf), " | device busy %.0f%%", 100.0 * s.device_busy_share);
+  else
+    snprintf(buf, sizeof(buf), " | device busy n/a");
+  part = buf;
+  if (s.servers > 0) {
+    snprintf(buf, sizeof(buf), " | server queue %lld batch %.1f", (long long)s.server_queue_depth,
+             s.server_mean_batch);
+    part += buf;
+  }
+  snprintf(buf, sizeof(buf), " | cpu actors %.1f learner %.1f", s.cpu_actors, s.cpu_learner);
+  part += buf;
+  if (s.has_evaluator) {
+    snprintf(buf, sizeof(buf), " eval %.1f", s.cpu_evaluator);
+    part += buf;
+  }
+  if (s.servers > 0) {
+    snprintf(buf, sizeof(buf), " server %.1f", s.cpu_servers);
+    part += buf;
+  }
+  snprintf(buf, sizeof(buf), " writer %.1f of %d cores", s.cpu_writer, s.cpu_cores);
+  return part + buf;
+}
+
 std::string format_status_line(const Status& s) {
   char buf[512];
   std::string per_actor;
@@ -113,6 +219,7 @@ std::string format_status_line(const Status& s) {
            (long long)s.written_games, (long long)s.written_positions, (long long)s.shards,
            s.evals_per_s, s.mean_batch, s.batch_capacity, 100.0 * s.lock_wait_share);
   line = buf;
+  line += format_busy_part(s);
   snprintf(buf, sizeof(buf),
            " | learner step %lld (%.1f/s) loss %.3f+%.3f window %lld | model v%lld (oldest in "
            "use v%lld)",
@@ -146,6 +253,17 @@ std::string format_status_json(const Status& s) {
   j["evals_per_s"] = s.evals_per_s;
   j["mean_batch"] = s.mean_batch;
   j["lock_wait_share"] = s.lock_wait_share;
+  if (s.device_busy_known) j["device_busy_share"] = s.device_busy_share;
+  else j["device_busy_share"] = nullptr;
+  j["cpu_actors"] = s.cpu_actors;
+  j["cpu_learner"] = s.cpu_learner;
+  j["cpu_evaluator"] = s.cpu_evaluator;
+  j["cpu_writer"] = s.cpu_writer;
+  if (s.servers > 0) {
+    j["cpu_servers"] = s.cpu_servers;
+    j["server_queue_depth"] = s.server_queue_depth;
+    j["server_mean_batch"] = s.server_mean_batch;
+  }
   j["learner_step"] = s.learner_step;
   j["steps_per_s"] = s.steps_per_s;
   j["loss_policy"] = s.loss_policy;

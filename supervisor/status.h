@@ -1,5 +1,10 @@
 // The vital signs of a run, read from the shm stats block: one status line for people and
 // one JSON object (metrics.jsonl) for tools. Rates come from two snapshots.
+//
+// "Is my GPU busy, and why not?": the line carries the device-busy share (kDeviceBusyNs of the
+// actors and inference servers over the interval), each role's CPU share (utime + stime from
+// /proc/<pid>/stat of the pid each slot recorded, kPid) and, in server mode, the servers'
+// queue depth (kServerQueueDepth). Not thread-safe (plain values).
 #pragma once
 
 #include <cstdint>
@@ -12,11 +17,18 @@ namespace zp::supervisor {
 
 struct Snapshot {
   double time_s = 0;  // steady clock when taken
-  std::vector<std::vector<int64_t>> slots;  // [slot][counter]
+  std::vector<std::vector<int64_t>> slots;  // [slot][counter], all ipc::kNumSlots slots
   int num_actors = 0;
+  // Per slot: CPU seconds (user + system) of the process whose pid the slot holds, and that
+  // pid; -1 where the slot has no pid or /proc has no such process.
+  std::vector<double> cpu_s;
+  std::vector<int64_t> cpu_pid;
 };
 
 Snapshot take_snapshot(const ipc::Stats& stats);
+// CPU seconds (utime + stime, all threads) that process `pid` has used, from /proc/<pid>/stat;
+// -1 when there is no such process.
+double process_cpu_seconds(int64_t pid);
 // Seconds from the supervisor's start (kStartedNs) to the snapshot: the elapsed time its own
 // status line shows. 0 when the supervisor did not record its start.
 double run_elapsed_s(const Snapshot& s);
@@ -30,6 +42,18 @@ struct Status {
   int64_t written_positions = 0, written_games = 0, shards = 0, rejected = 0, duplicates = 0;
   double evals_per_s = 0, mean_batch = 0, batch_capacity = 0;
   double lock_wait_share = 0;                   // share of actor wall time waiting for the GPU lock
+  // Device time spent in forward passes (kDeviceBusyNs of actors and servers) over wall time,
+  // summed over devices; device_busy_known is false when no process publishes it (all zero
+  // while there were network batches), so the line says "n/a" instead of 0%.
+  double device_busy_share = 0;
+  bool device_busy_known = false;
+  // CPU time over wall time per role, in cores (1.0 = one core busy): actors summed.
+  double cpu_actors = 0, cpu_learner = 0, cpu_evaluator = 0, cpu_writer = 0, cpu_servers = 0;
+  bool has_evaluator = false;                   // the evaluator slot has a pid
+  int servers = 0;                              // inference servers with a pid (server mode)
+  int64_t server_queue_depth = 0;               // positions waiting, summed over the servers
+  double server_mean_batch = 0;                 // positions per server forward pass
+  int cpu_cores = 0;                            // cores of this machine (for the line)
   int64_t learner_step = 0;
   double steps_per_s = 0, loss_policy = 0, loss_value = 0;
   int64_t window = 0, ingested = 0, samples = 0;
@@ -44,6 +68,9 @@ struct Status {
 Status compute_status(const Snapshot& prev, const Snapshot& cur, double elapsed_s,
                       int batch_capacity);
 std::string format_status_line(const Status& s);
+// The device/CPU part of the line, " | device busy 62% | cpu actors 1.1 learner 0.6 ..."
+// (`bench selfplay` prints the same figures in its table).
+std::string format_busy_part(const Status& s);
 std::string format_status_json(const Status& s);
 
 }  // namespace zp::supervisor
