@@ -114,12 +114,15 @@ void check_options(const BenchSelfplayOptions& o) {
 
 // ---- The records sink -----------------------------------------------------------------
 // Receives records on the run's records channel (as the writer does) and acknowledges each
-// at once with the range of consecutive sequences received from that actor, re-publishing
-// every range twice a second (an ack published before an actor's SUB socket joined is lost,
-// docs: shared/ipc/channel.h). Nothing is written. Runs on its own thread, which owns the
+// at once with the range of consecutive sequences received from that actor. Twice a second it
+// announces its incarnation (as the writer does, so that senders know it before their first
+// ack) and re-publishes every range (an ack published before an actor's SUB socket joined is
+// lost; shared/ipc/channel.h). Nothing is written. Runs on its own thread, which owns the
 // ZeroMQ sockets.
 class RecordSink {
  public:
+  static constexpr uint64_t kIncarnation = 0x62656e6368ULL;  // "bench"; a row has one sink
+
   RecordSink(const run::RunNames& names, size_t max_message)
       : records_(names.records), acks_(names.acks), max_message_(max_message) {
     thread_ = std::thread([this] { loop(); });
@@ -166,6 +169,10 @@ void RecordSink::loop() {
     if (receiver->receive(&msg, 50)) handle(msg, *receiver);
     if (since_republish.seconds() >= 0.5) {
       since_republish.reset();
+      ipc::Ack announce;
+      announce.actor_id = ipc::kAnnounceActor;
+      announce.writer_incarnation = kIncarnation;  // empty range: acknowledges nothing
+      receiver->publish_ack(announce);
       for (const auto& [actor, ack] : ranges_) receiver->publish_ack(ack);
     }
   }
@@ -182,11 +189,14 @@ void RecordSink::handle(const std::string& msg, ipc::RecordReceiver& receiver) {
   }
   received_.fetch_add(1, std::memory_order_relaxed);
   ipc::Ack& ack = ranges_[rec.actor_id];
-  if (ack.writer_incarnation != 0 && rec.sequence == ack.durable_seq + 1) {
+  const bool known = ack.writer_incarnation != 0;
+  if (known && rec.sequence >= ack.durable_from && rec.sequence <= ack.durable_seq) {
+    // A resend (the sender had not heard of us when it first sent it): acknowledged again.
+  } else if (known && rec.sequence == ack.durable_seq + 1) {
     ack.durable_seq = rec.sequence;  // extends the current run
   } else {
     ack.actor_id = rec.actor_id;
-    ack.writer_incarnation = 0x62656e6368ULL;  // "bench": one sink incarnation per row
+    ack.writer_incarnation = kIncarnation;
     ack.durable_from = ack.durable_seq = rec.sequence;
   }
   receiver.publish_ack(ack);

@@ -25,9 +25,11 @@ int64_t learner_steps_made(const Snapshot& s) {
 }
 
 // CPU seconds the process in `slot` used between the snapshots, or 0 without a reading. A
-// new pid (a restarted role) counts what the new process used so far.
-double cpu_delta(const Snapshot& prev, const Snapshot& cur, int slot) {
+// new pid (a restarted role) counts what the new process used so far. Sets `cpu_seen` when
+// there was a reading.
+double cpu_delta(const Snapshot& prev, const Snapshot& cur, int slot, bool& cpu_seen) {
   if (cur.cpu_s.empty() || cur.cpu_s[slot] < 0) return 0;
+  cpu_seen = true;
   const bool same = !prev.cpu_s.empty() && prev.cpu_pid[slot] == cur.cpu_pid[slot] &&
                     prev.cpu_s[slot] >= 0;
   return std::max(0.0, same ? cur.cpu_s[slot] - prev.cpu_s[slot] : cur.cpu_s[slot]);
@@ -92,7 +94,7 @@ void add_device_and_cpu(const Snapshot& prev, const Snapshot& cur, double dt, in
   int64_t busy_ns = 0, server_batches = 0, server_evals = 0;
   for (int a = 0; a < cur.num_actors; ++a) {
     busy_ns += delta(ipc::kFirstActorSlot + a, ipc::kDeviceBusyNs);
-    st->cpu_actors += cpu_delta(prev, cur, ipc::kFirstActorSlot + a) / dt;
+    st->cpu_actors += cpu_delta(prev, cur, ipc::kFirstActorSlot + a, st->cpu_known) / dt;
   }
   for (int d = 0; d < ipc::kMaxServers; ++d) {
     const int slot = ipc::kFirstServerSlot + d;
@@ -102,14 +104,14 @@ void add_device_and_cpu(const Snapshot& prev, const Snapshot& cur, double dt, in
     server_batches += delta(slot, ipc::kBatches);
     server_evals += delta(slot, ipc::kEvals);
     st->server_queue_depth += cur.slots[slot][ipc::kServerQueueDepth];
-    st->cpu_servers += cpu_delta(prev, cur, slot) / dt;
+    st->cpu_servers += cpu_delta(prev, cur, slot, st->cpu_known) / dt;
   }
   st->device_busy_share = busy_ns * 1e-9 / dt;
   // Nobody publishes it yet (zero although batches ran): unknown, not idle.
   st->device_busy_known = busy_ns > 0 || (batches == 0 && server_batches == 0);
-  st->cpu_writer = cpu_delta(prev, cur, ipc::kWriterSlot) / dt;
-  st->cpu_learner = cpu_delta(prev, cur, ipc::kLearnerSlot) / dt;
-  st->cpu_evaluator = cpu_delta(prev, cur, ipc::kEvaluatorSlot) / dt;
+  st->cpu_writer = cpu_delta(prev, cur, ipc::kWriterSlot, st->cpu_known) / dt;
+  st->cpu_learner = cpu_delta(prev, cur, ipc::kLearnerSlot, st->cpu_known) / dt;
+  st->cpu_evaluator = cpu_delta(prev, cur, ipc::kEvaluatorSlot, st->cpu_known) / dt;
   st->has_evaluator = cur.slots[ipc::kEvaluatorSlot][ipc::kPid] > 0;
   st->server_mean_batch = server_batches > 0 ? double(server_evals) / server_batches : 0.0;
   st->cpu_cores = static_cast<int>(std::thread::hardware_concurrency());
@@ -190,6 +192,8 @@ std::string format_busy_part(const Status& s) {
              s.server_mean_batch);
     part += buf;
   }
+  // After the roles exited (the final line) /proc has nothing to read: unknown, not idle.
+  if (!s.cpu_known) return part + " | cpu n/a";
   snprintf(buf, sizeof(buf), " | cpu actors %.1f learner %.1f", s.cpu_actors, s.cpu_learner);
   part += buf;
   if (s.has_evaluator) {
@@ -255,12 +259,13 @@ std::string format_status_json(const Status& s) {
   j["lock_wait_share"] = s.lock_wait_share;
   if (s.device_busy_known) j["device_busy_share"] = s.device_busy_share;
   else j["device_busy_share"] = nullptr;
-  j["cpu_actors"] = s.cpu_actors;
-  j["cpu_learner"] = s.cpu_learner;
-  j["cpu_evaluator"] = s.cpu_evaluator;
-  j["cpu_writer"] = s.cpu_writer;
+  auto cpu = [&](double v) { return s.cpu_known ? nlohmann::ordered_json(v) : nullptr; };
+  j["cpu_actors"] = cpu(s.cpu_actors);
+  j["cpu_learner"] = cpu(s.cpu_learner);
+  j["cpu_evaluator"] = cpu(s.cpu_evaluator);
+  j["cpu_writer"] = cpu(s.cpu_writer);
   if (s.servers > 0) {
-    j["cpu_servers"] = s.cpu_servers;
+    j["cpu_servers"] = cpu(s.cpu_servers);
     j["server_queue_depth"] = s.server_queue_depth;
     j["server_mean_batch"] = s.server_mean_batch;
   }

@@ -54,6 +54,7 @@ struct Status {
   int64_t server_queue_depth = 0;               // positions waiting, summed over the servers
   double server_mean_batch = 0;                 // positions per server forward pass
   int cpu_cores = 0;                            // cores of this machine (for the line)
+  bool cpu_known = false;  // some role's process was readable in /proc at both snapshots
   int64_t learner_step = 0;
   double steps_per_s = 0, loss_policy = 0, loss_value = 0;
   int64_t window = 0, ingested = 0, samples = 0;

@@ -118,6 +118,11 @@ TEST_CASE("status line: a restarted role's CPU counts from its new process", "[u
   const sv::Status st = sv::compute_status(a, b, 12.0, 16);
   CHECK(st.cpu_learner == Approx(0.15));
   CHECK(st.cpu_writer == 0.0);
+  // Every role gone (the final line after the stop): n/a, not 0.0.
+  for (int slot = 0; slot < ipc::kNumSlots; ++slot) b.cpu_s[slot] = -1;
+  const sv::Status gone = sv::compute_status(a, b, 12.0, 16);
+  CHECK_FALSE(gone.cpu_known);
+  CHECK(sv::format_status_line(gone).find("| cpu n/a | learner step") != std::string::npos);
 }
 
 TEST_CASE("process_cpu_seconds reads this process's CPU time from /proc", "[unit]") {
