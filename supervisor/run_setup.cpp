@@ -1,6 +1,7 @@
 #include "supervisor/run_setup.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <unistd.h>
@@ -13,6 +14,8 @@
 #include "shared/core/error.h"
 #include "shared/core/fs.h"
 #include "shared/core/signals.h"
+#include "shared/core/log.h"
+#include "shared/ipc/curve_keys.h"
 #include "shared/model/network_backend.h"
 
 namespace fs = std::filesystem;
@@ -40,6 +43,9 @@ void create_run_dirs(const run::RunPaths& paths) {
     fs::create_directories(dir, ec);
     if (ec) throw IoError("cannot create " + dir + ": " + ec.message());
   }
+  // Only the run's owner may enter it (sockets, keys, shards), whatever the umask.
+  if (::chmod(paths.dir.c_str(), 0700) != 0)
+    throw IoError("cannot chmod " + paths.dir + ": " + std::strerror(errno));
 }
 
 run::RunNames write_run_identity(const std::string& run_dir, const config::Config& config) {
@@ -47,6 +53,9 @@ run::RunNames write_run_identity(const std::string& run_dir, const config::Confi
   write_file_atomic(paths.config(), config::to_yaml(config));
   run::RunNames names = run::RunNames::make(run::new_run_id(), run_dir, config.writer.endpoint);
   write_file_atomic(paths.run_id(), names.run_id + "\n");
+  if (ipc::curve_required(names.records, config.writer.insecure) &&
+      ipc::ensure_curve_keys(paths.keys_dir()))
+    spdlog::info("made the run's CURVE keys in {}", paths.keys_dir());
   return names;
 }
 

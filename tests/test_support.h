@@ -65,6 +65,9 @@ class ChildProcess {
 // Polls `cond` every 100 ms for up to `timeout_s`; returns whether it became true.
 bool wait_until(const std::function<bool()>& cond, double timeout_s);
 
+// A tcp port on 127.0.0.1 that was free a moment ago (and the next one, for acks, usually is).
+int free_tcp_port();
+
 // Whether a CUDA device can be used (false on machines without one).
 bool cuda_device_available();
 

@@ -21,6 +21,7 @@
 #include "shared/data/shard.h"
 #include "shared/game/registry.h"
 #include "shared/ipc/channel.h"
+#include "shared/ipc/curve_keys.h"
 #include "shared/run/role.h"
 #include "shared/ipc/stats.h"
 #include "writer/manifest.h"
@@ -68,6 +69,7 @@ class Writer {
   void republish_all();
   void beat();
   void log_rate(int64_t now);
+  void log_refused();
 
   const run::RunContext& ctx_;
   const std::string shards_dir_;
@@ -89,6 +91,7 @@ class Writer {
   int64_t rate_since_ns_ = 0;
   int64_t last_reject_log_ns_ = 0;
   uint64_t rejects_unlogged_ = 0;
+  uint64_t refused_logged_ = 0;
 };
 
 int Writer::run() {
@@ -118,8 +121,17 @@ int Writer::run() {
       rep.missing, rep.temporaries, rep.manifest_rebuilt ? ", manifest rebuilt" : "");
 
   const size_t max_message = data::max_record_bytes(*game_);
-  receiver_ =
-      std::make_unique<ipc::RecordReceiver>(ctx_.names.records, ctx_.names.acks, max_message);
+  ipc::CurveServerKeys keys;
+  const bool curve = ipc::curve_required(ctx_.names.records, ctx_.config.writer.insecure);
+  if (curve) keys = ipc::load_server_keys(ctx_.paths().keys_dir());
+  else if (ctx_.names.records.rfind("tcp://", 0) == 0)
+    spdlog::warn("writer.insecure: true: {} takes records from anyone who can reach it",
+                 ctx_.names.records);
+  receiver_ = std::make_unique<ipc::RecordReceiver>(ctx_.names.records, ctx_.names.acks,
+                                                    max_message, keys);
+  if (curve)
+    spdlog::info("CURVE on: {} client keys admitted ({}/authorized holds the others)",
+                 keys.authorized.size(), ctx_.paths().keys_dir());
   spdlog::info("writer incarnation {:016x} receiving on {}, acknowledging on {}; peers sending "
                "messages over {} bytes (the largest {} record) are cut off; queue {} messages "
                "per peer", incarnation_, ctx_.names.records, ctx_.names.acks, max_message,
@@ -139,6 +151,7 @@ int Writer::run() {
       last_beat = now;
       beat();
       republish_all();
+      log_refused();
     }
     if (now - rate_since_ns_ >= kRateLogNs) log_rate(now);
   }
@@ -256,6 +269,17 @@ void Writer::republish_all() {
          ++it, ++n)
       publish_range(actor, it->first);
   }
+}
+
+// Peers the CURVE handshake refused since the last report, at most once a beat (a second).
+void Writer::log_refused() {
+  const uint64_t refused = receiver_->refused_peers();
+  if (refused == refused_logged_) return;
+  spdlog::warn("refused {} connection attempts without an authorized CURVE key (last: {}); "
+               "{} in all", refused - refused_logged_, receiver_->last_refused_address(),
+               refused);
+  refused_logged_ = refused;
+  stats_->set(ipc::kWriterSlot, ipc::kPeersRefused, static_cast<int64_t>(refused));
 }
 
 void Writer::beat() {

@@ -30,6 +30,14 @@
 // Sequence numbers must increase per actor across actor restarts too (the actor derives
 // them from its start time).
 //
+// Security: ipc:// endpoints are protected by the run directory's permissions (0700). A
+// tcp:// endpoint uses ZeroMQ CURVE when keys are given (the default for a run: shared/run/
+// keys.h): the writer's sockets are CURVE servers that prove they hold the writer's secret
+// key, so no stranger can pose as the writer and acknowledge records; and a ZAP handler in
+// the receiver admits only clients whose public key is authorized, so no stranger can inject
+// records or claim another actor's sequence numbers. Refused peers are counted
+// (refused_peers()) and the last one's address kept for the log.
+//
 // For tests: with ZP_ACK_LOG=DIR in its environment, a sender appends "<actor_id> <sequence>"
 // to DIR/acks-<actor_id>-<pid>.log for every record acknowledged, flushed after each ack, so a
 // test can check that every acknowledged record is in the shards exactly once, even across
@@ -43,6 +51,7 @@
 #include <deque>
 #include <memory>
 #include <string>
+#include <vector>
 
 
 namespace zp::ipc {
@@ -56,10 +65,22 @@ struct Ack {
 constexpr uint32_t kAckMagic = 0x4b41505a;
 constexpr uint32_t kAnnounceActor = 0xffffffffu;  // topic of the writer's incarnation announcements
 
+// CURVE keys as Z85 text (40 characters). Empty: plain sockets.
+struct CurveClientKeys {
+  std::string server_public;  // the writer's public key
+  std::string public_key, secret_key;
+  bool enabled() const { return !server_public.empty(); }
+};
+struct CurveServerKeys {
+  std::string public_key, secret_key;   // the writer's
+  std::vector<std::string> authorized;  // client public keys admitted by the ZAP handler
+  bool enabled() const { return !secret_key.empty(); }
+};
+
 class RecordSender {
  public:
   RecordSender(const std::string& records_endpoint, const std::string& acks_endpoint,
-               uint32_t actor_id, double resend_after_s);
+               uint32_t actor_id, double resend_after_s, const CurveClientKeys& keys = {});
   ~RecordSender();
   // Queues an encoded record with its sequence number and sends it (non-blocking). Throws
   // StateError if that sequence is already pending.
@@ -90,12 +111,19 @@ class RecordReceiver {
   // over `max_message_bytes` (data::max_record_bytes of the run's game) is disconnected by
   // ZeroMQ before the message is buffered; the receive queue holds
   // receive_queue_depth(max_message_bytes) messages per peer.
+  // With CURVE keys, both sockets are CURVE servers and a ZAP handler (served inside
+  // receive()) admits only `keys.authorized` client keys.
   RecordReceiver(const std::string& records_endpoint, const std::string& acks_endpoint,
-                 size_t max_message_bytes);
+                 size_t max_message_bytes, const CurveServerKeys& keys = {});
   ~RecordReceiver();
-  // Waits up to `timeout_ms` for one message; returns false on timeout.
+  // Waits up to `timeout_ms` for one message; returns false on timeout. Answers pending ZAP
+  // authentication requests meanwhile.
   bool receive(std::string* bytes, int timeout_ms);
+  // Publishes one ack (never blocks); answers pending ZAP requests too.
   void publish_ack(const Ack& ack);
+  // Peers refused by the ZAP handler (unknown CURVE key), and the address of the last one.
+  uint64_t refused_peers() const;
+  std::string last_refused_address() const;
 
  private:
   struct Impl;

@@ -18,7 +18,7 @@ namespace bip = boost::interprocess;
 // honest: counters must be lock-free (no hidden mutex in shm) and slots whole cache lines.
 static_assert(std::atomic<int64_t>::is_always_lock_free, "shm counters must be lock-free");
 static_assert(sizeof(SlotStats) % 64 == 0, "slots are padded to cache lines");
-static_assert(kServerQueueDepth < kNumCounters, "every counter fits in a slot");
+static_assert(kPeersRefused < kNumCounters, "every counter fits in a slot");
 
 struct Stats::Impl {
   bip::shared_memory_object shm;

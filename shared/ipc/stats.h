@@ -60,7 +60,8 @@ enum Counter : int {
                          //   process's forward passes (CUDA events on a GPU; wall time of the
                          //   forward on the CPU)
   kServerQueueDepth,     // inference server: positions waiting in ready slots, last sample
-  kNumCounters = 36
+  kPeersRefused,         // writer: tcp peers refused (no CURVE, or a key not authorized)
+  kNumCounters = 37
 };
 
 enum Slot : int { kWriterSlot = 0, kLearnerSlot = 1, kEvaluatorSlot = 2, kSupervisorSlot = 3,

@@ -32,6 +32,7 @@ struct RunPaths {
   std::string out(const std::string& role) const { return logs_dir() + "/" + role + ".out"; }
   std::string shards_dir() const { return dir + "/shards"; }
   std::string checkpoints_dir() const { return dir + "/checkpoints"; }
+  std::string keys_dir() const { return dir + "/keys"; }  // CURVE keys (ipc/curve_keys.h)
   std::string model_file(int64_t version) const;
   std::string metrics() const { return dir + "/metrics.jsonl"; }
   std::string elo_games() const { return dir + "/elo_games.jsonl"; }

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -13,7 +14,11 @@
 #include <set>
 #include <sstream>
 
+#include "shared/data/record.h"
 #include "shared/data/shard.h"
+#include "shared/game/registry.h"
+#include "shared/ipc/channel.h"
+#include "shared/ipc/curve_keys.h"
 #include "shared/run/context.h"
 #include "shared/ipc/stats.h"
 #include "tests/integration/train_support.h"
@@ -266,4 +271,61 @@ TEST_CASE("kill -9 of an actor holding the GPU lock, the writer and the learner"
   CHECK(duplicated == 0);
   CHECK(count_records(run) ==
         static_cast<size_t>(count_field(last_metrics_line(run), "written_games")));
+}
+
+TEST_CASE("train over tcp:// authenticates actors with CURVE and refuses peers without the key",
+          "[integration][train]") {
+  // The supervisor makes the run's keys; the actors get in, a stranger without CURVE and one
+  // with a key of its own do not (a valid record under actor 0's id, a sequence the real
+  // actor never uses), and the writer logs and counts them.
+  zp::test::TempDir tmp;
+  const std::string run = tmp.path() + "/run";
+  const int port = zp::test::free_tcp_port();
+  const std::string records = "tcp://127.0.0.1:" + std::to_string(port),
+                    acks = "tcp://127.0.0.1:" + std::to_string(port + 1);
+  auto train = start_train(run, {"--set", "writer.endpoint=" + records, "--set",
+                                 "actors.count=1", "--set", "train.max_seconds=40"});
+  auto stats = attach(run);
+  REQUIRE(stats);
+  INFO(zp::test::read_text(run + ".out"));
+  REQUIRE(wait_until([&] { return stats->get(zp::ipc::kWriterSlot, zp::ipc::kGames) > 0; }, 120));
+  struct stat st;
+  REQUIRE(::stat((run + "/keys/writer.secret").c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+  REQUIRE(::stat(run.c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0700);
+
+  const auto game = zp::game::make_game("connect4");
+  zp::data::GameRecord forged;
+  forged.actor_id = 0;
+  forged.sequence = 7;  // actor 0 numbers from its start time in ms << 20: never 7
+  forged.game_name = game->name();
+  forged.num_actions = static_cast<uint16_t>(game->num_actions());
+  std::vector<float> pi(game->num_actions(), 1.0f / game->num_actions());
+  for (int a : {3, 3, 4, 4, 5, 5, 6}) forged.add_position(a, pi.data());
+  forged.result = 1;
+  std::string bytes;
+  zp::data::encode_record(forged, &bytes);
+  const zp::ipc::CurveKeyPair own = zp::ipc::make_curve_key_pair();
+  const std::string writer_public = zp::test::read_text(run + "/keys/writer.public");
+  zp::ipc::RecordSender plain(records, acks, 0, 0.5);
+  zp::ipc::RecordSender keyed(records, acks, 0, 0.5,
+                              {writer_public.substr(0, 40), own.public_key, own.secret_key});
+  plain.send(forged.sequence, bytes);
+  keyed.send(forged.sequence, bytes);
+  CHECK(wait_until(
+      [&] {
+        plain.poll();
+        keyed.poll();
+        return stats->get(zp::ipc::kWriterSlot, zp::ipc::kPeersRefused) >= 2;
+      },
+      30));
+  CHECK(plain.acked_total() == 0);
+  CHECK(keyed.acked_total() == 0);
+  stats.reset();
+  REQUIRE(train->wait(120) == 0);
+  CHECK(zp::test::shard_records(run).count({0, 7}) == 0);
+  CHECK_THAT(zp::test::read_text(run + "/logs/writer.log"),
+             Catch::Contains("without an authorized CURVE key"));
+  CHECK_THAT(zp::test::read_text(run + "/logs/writer.log"), Catch::Contains("CURVE on"));
 }

@@ -1,7 +1,10 @@
 // IPC building blocks across real processes: the stats block and the model store are written
 // by a fork()ed child and read by the parent; the GPU lock survives its holder's SIGKILL; the
 // record channel runs over ipc:// sockets, including a writer restart.
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -20,6 +23,7 @@
 #include "shared/core/error.h"
 #include "shared/core/fault.h"
 #include "shared/ipc/channel.h"
+#include "shared/ipc/curve_keys.h"
 #include "shared/ipc/gpu_lock.h"
 #include "shared/ipc/model_store.h"
 #include "shared/run/names.h"
@@ -596,4 +600,106 @@ TEST_CASE("record channel: the receive queue is bounded in bytes", "[unit][ipc]"
   CHECK(static_cast<size_t>(receive_queue_depth(gomoku)) * gomoku <= kReceiveQueueBytes);
   CHECK(receive_queue_depth(gomoku) > 100);
   CHECK(receive_queue_depth(64u << 20) == 16);  // never below a few messages
+}
+
+// --- CURVE on tcp:// -------------------------------------------------------------------------
+
+namespace {
+
+// Sends `n` records from `sender` while the receiver listens for `seconds`; returns how many
+// distinct ones arrived.
+size_t deliver(RecordSender& sender, RecordReceiver& receiver, uint64_t first, int n,
+               double seconds) {
+  for (int i = 0; i < n; ++i) sender.send(first + i, "curve-" + std::to_string(first + i));
+  std::set<std::string> got;
+  std::string m;
+  for (const double end = zp::now_s() + seconds; zp::now_s() < end && got.size() < size_t(n);) {
+    sender.poll();
+    if (receiver.receive(&m, 10)) got.insert(m);
+  }
+  return got.size();
+}
+
+}  // namespace
+
+TEST_CASE("CURVE: the run's key files are private whatever the umask, and bad ones are named",
+          "[unit][ipc]") {
+  zp::test::TempDir dir;
+  const std::string keys = dir.path() + "/keys";
+  const mode_t old = ::umask(0);
+  const bool made = ensure_curve_keys(keys);
+  ::umask(old);
+  CHECK(made);
+  CHECK_FALSE(ensure_curve_keys(keys));  // kept on resume
+  struct stat st;
+  REQUIRE(::stat(keys.c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0700);
+  for (const char* f : {"/writer.secret", "/actor.secret"}) {
+    REQUIRE(::stat((keys + f).c_str(), &st) == 0);
+    CHECK((st.st_mode & 0777) == 0600);
+  }
+  const CurveServerKeys server = load_server_keys(keys);
+  const CurveClientKeys client = load_client_keys(keys);
+  CHECK(client.server_public == server.public_key);
+  REQUIRE(server.authorized.size() == 1);
+  CHECK(server.authorized[0] == client.public_key);
+
+  ::chmod((keys + "/actor.secret").c_str(), 0644);
+  CHECK_THROWS_WITH(load_client_keys(keys),
+                    "CURVE secret key file " + keys +
+                        "/actor.secret may be read by group or others (mode 644); chmod 600 it");
+  ::chmod((keys + "/actor.secret").c_str(), 0600);
+  std::ofstream(keys + "/authorized/host2.public") << "not a key\n";
+  CHECK_THROWS_WITH(load_server_keys(keys), "CURVE key file " + keys +
+                                                "/authorized/host2.public does not hold one "
+                                                "40-character Z85 key");
+}
+
+TEST_CASE("CURVE: only authorized actors reach the writer, and no stranger can pose as it",
+          "[unit][ipc]") {
+  zp::test::TempDir dir;
+  const std::string keys = dir.path() + "/keys";
+  ensure_curve_keys(keys);
+  const CurveServerKeys server = load_server_keys(keys);
+  const CurveClientKeys client = load_client_keys(keys);
+  const int port = zp::test::free_tcp_port();
+  const std::string records = "tcp://127.0.0.1:" + std::to_string(port),
+                    acks = "tcp://127.0.0.1:" + std::to_string(port + 1);
+  auto receiver = std::make_unique<RecordReceiver>(records, acks, kTestMaxMessage, server);
+
+  // The run's actor: delivered and acknowledged.
+  RecordSender actor(records, acks, 1, 1000.0, client);
+  CHECK(deliver(actor, *receiver, 0, 3, 10) == 3);
+  for (double end = zp::now_s() + 10; actor.pending() > 0 && zp::now_s() < end;) {
+    receiver->publish_ack(Ack{1, 7, 2, 0});
+    actor.poll();
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  CHECK(actor.acked_total() == 3);
+  CHECK(receiver->refused_peers() == 0);
+
+  // A stranger with its own key pair (it knows the writer's public key), and one without
+  // CURVE at all: nothing of theirs arrives, and both are counted as refused.
+  const CurveKeyPair own = make_curve_key_pair();
+  RecordSender stranger(records, acks, 2, 1000.0,
+                        CurveClientKeys{server.public_key, own.public_key, own.secret_key});
+  CHECK(deliver(stranger, *receiver, 100, 3, 2) == 0);
+  RecordSender plain(records, acks, 3, 1000.0);
+  CHECK(deliver(plain, *receiver, 200, 3, 2) == 0);
+  CHECK(receiver->refused_peers() >= 2);
+  CHECK(receiver->last_refused_address() == "127.0.0.1");
+
+  // A fake writer with another key binds the ports while the real one is away: the actor
+  // sends it nothing readable and takes no ack from it.
+  receiver.reset();
+  const CurveKeyPair fk = make_curve_key_pair();
+  CurveServerKeys fake_keys{fk.public_key, fk.secret_key, {client.public_key}};
+  RecordReceiver fake(records, acks, kTestMaxMessage, fake_keys);
+  CHECK(deliver(actor, fake, 300, 2, 2) == 0);
+  for (double end = zp::now_s() + 1; zp::now_s() < end;) {
+    fake.publish_ack(Ack{1, 9, 301, 300});
+    actor.poll();
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  CHECK(actor.pending() == 2);
 }
