@@ -1,6 +1,8 @@
 #include "actor/actor.h"
 
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -14,7 +16,6 @@
 #include "shared/data/record.h"
 #include "shared/game/registry.h"
 #include "shared/ipc/channel.h"
-#include "shared/ipc/curve_keys.h"
 #include "shared/ipc/gpu_lock.h"
 #include "shared/ipc/model_store.h"
 #include "shared/ipc/stats.h"
@@ -42,6 +43,12 @@ class Actor {
         store_(ipc::ModelStore::open(role.ctx().names.models)),
         game_(game::make_game(cfg_.game.name, {cfg_.game.board_size})) {}
 
+  // The backend goes first: its destructor lets pending done hooks (release_lock) run.
+  ~Actor() {
+    loop_.reset();
+    backend_.reset();
+  }
+
   int run();
 
  private:
@@ -54,7 +61,8 @@ class Actor {
   }
   bool wait_for_first_model();
   void start_backend();
-  void compute(int n);
+  void submit(int lane, int n);
+  void release_lock();
   void send(std::vector<data::GameRecord>* finished);
   void maybe_swap_model();
   void publish_stats();
@@ -71,6 +79,12 @@ class Actor {
   int64_t version_ = 0;
   std::unique_ptr<model::NetworkBackend> backend_;
   std::optional<ipc::GpuLock> lock_;
+  // The GPU lock with pipelining (submit()): held from a lane's enqueue until the backend's
+  // done hook (another thread) reports its device work finished. lock_mu_ guards lock_held_
+  // and the lock's counters, which the hook's unlock() updates.
+  std::mutex lock_mu_;
+  std::condition_variable lock_cv_;
+  bool lock_held_ = false;
   std::unique_ptr<selfplay::SelfPlayLoop> loop_;
   std::unique_ptr<ipc::RecordSender> sender_;
   uint64_t sent_ = 0;
@@ -95,7 +109,8 @@ void Actor::start_backend() {
   seed_ = cfg_.actors.seed ? cfg_.actors.seed * 7919 + index_
                            : static_cast<uint64_t>(now_ns()) ^ (uint64_t(index_) << 48);
   const int capacity = selfplay::SelfPlayLoop::batch_capacity(cfg_);
-  backend_ = model::make_torch_backend(*game_, cfg_.model, capacity, "", seed_);
+  backend_ = model::make_torch_backend(*game_, cfg_.model, capacity, "", seed_,
+                                       selfplay::SelfPlayLoop::lanes(cfg_));
   backend_->load_weights(bytes_);
   role_.stats().set(role_.slot(), ipc::kModelVersionStart, version_);
   role_.stats().set(role_.slot(), ipc::kModelVersion, version_);
@@ -103,16 +118,52 @@ void Actor::start_backend() {
   // its own core and locking would only serialise them, so it is used there only on request.
   const int device = cuda_index(backend_->device());
   const std::string& mode = cfg_.actors.gpu_lock;
-  if (mode == "on" || (mode == "auto" && device >= 0))
+  if (mode == "on" || (mode == "auto" && device >= 0)) {
     lock_.emplace(role_.ctx().names.gpu_lock_path(std::max(device, 0)));
+    backend_->set_done_hook([this](int) { release_lock(); });
+  }
 }
 
-void Actor::compute(int n) {
-  if (!lock_) return backend_->compute(n);
-  ipc::GpuLockGuard guard(*lock_);
-  backend_->compute(n);
+// What the GPU lock covers: a lane's device work, from the enqueue of its copy in, forward
+// and copy out until the device has finished them (the done hook, a CUDA host callback or
+// the CPU worker, releases it). So actors' batches run on the device one at a time, as
+// without pipelining, yet the lock is not held while this actor searches (an actor that held
+// it from submit to wait(), across its search of the other group, would keep the device idle
+// for the others whenever its search is slower than its forward). An actor has at most one
+// lane under the lock: submitting the next waits for the previous lane's device work, which
+// the device would run first anyway (one stream), so only that lane's search overlaps it.
+void Actor::submit(int lane, int n) {
+  if (!lock_) return backend_->submit(lane, n);
+  {
+    std::unique_lock<std::mutex> l(lock_mu_);
+    lock_cv_.wait(l, [this] { return !lock_held_; });
+  }
+  // Only this thread sets lock_held_, and no hook is pending now: lock outside lock_mu_.
+  lock_->lock();
+  {
+    std::lock_guard<std::mutex> l(lock_mu_);
+    lock_held_ = true;
+  }
+  try {
+    backend_->submit(lane, n);
+  } catch (...) {
+    release_lock();
+    throw;
+  }
 }
 
+void Actor::release_lock() {
+  {
+    std::lock_guard<std::mutex> l(lock_mu_);
+    lock_->unlock();
+    lock_held_ = false;
+  }
+  lock_cv_.notify_all();
+}
+
+// actors.inference: server: no model here; the lanes are this actor's request slots (the
+// supervisor created the segment before starting anyone). While a request waits, the actor
+// keeps beating, so a dead server costs only the delay until its restart.
 void Actor::send(std::vector<data::GameRecord>* finished) {
   std::string encoded;
   for (const data::GameRecord& r : *finished) {
@@ -146,9 +197,11 @@ void Actor::publish_stats() {
   stats.set(slot, ipc::kEvals, s.evals);
   stats.set(slot, ipc::kBatches, s.batches);
   if (lock_) {
+    std::lock_guard<std::mutex> l(lock_mu_);
     stats.set(slot, ipc::kLockWaitNs, lock_->wait_ns());
     stats.set(slot, ipc::kLockHoldNs, lock_->hold_ns());
   }
+  stats.set(slot, ipc::kDeviceBusyNs, backend_->device_busy_ns());
   stats.set(slot, ipc::kRecordsSent, sent_);
   stats.set(slot, ipc::kRecordsAcked, sender_->acked_total());
   stats.set(slot, ipc::kRecordsResent, sender_->resent_total());
@@ -178,18 +231,15 @@ int Actor::run() {
                backend_->describe(), lock_ ? ", GPU lock on" : "");
   loop_ = std::make_unique<selfplay::SelfPlayLoop>(*game_, cfg_, *backend_,
                                                    static_cast<uint32_t>(index_), seed_,
-                                                   [this](int n) { compute(n); });
+                                                   [this](int lane, int n) { submit(lane, n); });
   // Sequence numbers increase across restarts of this actor: start-time milliseconds in the
   // high bits, a counter in the low 20 (a million games per incarnation).
   loop_->set_next_sequence(static_cast<uint64_t>(unix_time_s() * 1000.0) << 20);
   loop_->set_model_version(version_);
   const run::RunNames& names = role_.ctx().names;
-  ipc::CurveClientKeys keys;  // tcp:// is authenticated (shared/ipc/curve_keys.h)
-  if (ipc::curve_required(names.records, cfg_.writer.insecure))
-    keys = ipc::load_client_keys(role_.ctx().paths().keys_dir());
   sender_ = std::make_unique<ipc::RecordSender>(names.records, names.acks,
                                                 static_cast<uint32_t>(index_),
-                                                cfg_.writer.shard_seconds * 2 + 10, keys);
+                                                cfg_.writer.shard_seconds * 2 + 10);
   std::vector<data::GameRecord> finished;
   Stopwatch since_update;
   while (!stop_requested()) {

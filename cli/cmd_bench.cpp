@@ -38,7 +38,8 @@ void run_bench_mcts(const BenchMctsOptions& o) {
   if (o.leaves > 0) cfg.search.leaves_per_round = o.leaves;
   auto game = game::make_game(cfg.game.name, {cfg.game.board_size});
   auto evaluator =
-      nn::make_uniform_backend(*game, selfplay::SelfPlayLoop::batch_capacity(cfg));
+      nn::make_uniform_backend(*game, selfplay::SelfPlayLoop::batch_capacity(cfg),
+                               selfplay::SelfPlayLoop::lanes(cfg));
   selfplay::SelfPlayLoop loop(*game, cfg, *evaluator, 0, 1);
   std::vector<data::GameRecord> finished;
   // Warm-up: let the node pools reach their working size.

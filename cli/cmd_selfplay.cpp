@@ -48,10 +48,11 @@ void run_selfplay(const SelfplayOptions& o) {
   const int capacity = selfplay::SelfPlayLoop::batch_capacity(cfg);
   const uint64_t seed = cfg.actors.seed ? cfg.actors.seed : static_cast<uint64_t>(now_ns());
   std::unique_ptr<nn::Backend> evaluator;
+  const int lanes = selfplay::SelfPlayLoop::lanes(cfg);
   if (o.uniform)
-    evaluator = nn::make_uniform_backend(*game, capacity);
+    evaluator = nn::make_uniform_backend(*game, capacity, lanes);
   else
-    evaluator = model::make_torch_backend(*game, cfg.model, capacity, o.checkpoint, seed);
+    evaluator = model::make_torch_backend(*game, cfg.model, capacity, o.checkpoint, seed, lanes);
   std::printf("[selfplay] %s, %d games at once, %d simulations/move, %d leaves/round, "
               "evaluator: %s\n",
               game->name().c_str(), cfg.actors.games_per_actor, cfg.search.simulations,

@@ -219,7 +219,12 @@ class Loader {
                   c.learner.window_positions);
     require_order("learner.batch_size", c.learner.batch_size, "learner.window_positions",
                   c.learner.window_positions);
-    if (c.model.precision != "fp32" && c.model.device == "cpu") {
+    if (c.actors.pipeline > c.actors.games_per_actor) {
+      fail_key("actors.pipeline", "is " + std::to_string(c.actors.pipeline) +
+                                      ", more groups than actors.games_per_actor (" +
+                                      std::to_string(c.actors.games_per_actor) + ")");
+    }
+    if (c.model.precision != "fp32" && c.model.precision != "auto" && c.model.device == "cpu") {
       fail_key("model.precision",
                c.model.precision + " inference needs a CUDA device, but model.device is cpu");
     }

@@ -44,8 +44,9 @@ struct ModelConfig {
   int value_channels = 1;          // value head conv channels
   int value_hidden = 64;           // value head hidden units
   std::string device = "auto";     // auto | cpu | cuda | cuda:N
-  std::string precision = "fp32";  // fp32 | fp16 | bf16 (inference on CUDA)
+  std::string precision = "auto";  // auto | fp32 | fp16 | bf16 (inference on CUDA)
   int threads = 1;                 // torch intra-op threads per process
+  std::string cuda_graphs = "auto";  // auto (on for CUDA) | on | off
 };
 
 struct ActorsConfig {
@@ -53,13 +54,13 @@ struct ActorsConfig {
   int games_per_actor = 64;       // games played at once by one actor (the batch)
   uint64_t seed = 0;              // 0 = seed from the clock
   std::string gpu_lock = "auto";  // auto (on for CUDA) | on | off
+  int pipeline = 1;               // game groups whose evaluations overlap the others' search
 };
 
 struct WriterConfig {
   std::string endpoint = "";    // "" = ipc://<run_dir>/writer.sock; tcp://host:port allowed
   int shard_positions = 20000;  // close a shard after this many positions...
   double shard_seconds = 30.0;  // ...or after this many seconds with data pending
-  bool insecure = false;        // tcp:// without CURVE (a warning is logged)
 };
 
 struct LearnerConfig {

@@ -149,12 +149,17 @@ std::vector<KeySpec> build_keys() {
       key(ZP_KEY(model, device), device(),
           "Where actors and the evaluator run the network: auto (the first CUDA device if "
           "there is one, else the CPU), cpu, cuda or cuda:N."),
-      key(ZP_KEY(model, precision), one_of({"fp32", "fp16", "bf16"}),
-          "Inference precision on CUDA; fp16 and bf16 need a CUDA device. Training is always "
-          "fp32."),
+      key(ZP_KEY(model, precision), one_of({"auto", "fp32", "fp16", "bf16"}),
+          "Inference precision on CUDA. auto = bf16 on CUDA devices of compute capability 8 "
+          "or more, fp16 on older ones, fp32 on the CPU; fp16 and bf16 need a CUDA device. "
+          "Training is always fp32."),
       key(ZP_KEY(model, threads), range(1, 256),
           "Torch intra-op threads per actor or evaluator process. Keep 1 when several "
           "processes share the CPU."),
+      key(ZP_KEY(model, cuda_graphs), one_of({"auto", "on", "off"}),
+          "Replay the inference forward pass as a CUDA graph, one per batch-size bucket "
+          "(powers of two and the largest batch; a batch is padded to its bucket). auto = on "
+          "for CUDA; on the CPU it does not apply (noted once in the log)."),
 
       // --- actors -------------------------------------------------------------------------
       key(ZP_KEY(actors, count), range(1, 124), "Self-play actor processes."),
@@ -168,15 +173,15 @@ std::vector<KeySpec> build_keys() {
           "Cross-process lock around each forward pass, one per device. auto = on when the "
           "model runs on CUDA (actors take turns on the GPU), off on the CPU (each actor has "
           "its own cores, so a lock would only serialise them)."),
+      key(ZP_KEY(actors, pipeline), range(1, 16),
+          "Groups an actor splits its games into: while one group's batch is evaluated (on "
+          "the GPU, or a worker thread on the CPU), the actor searches the others. 1 = no "
+          "overlap. Each group's batch is games_per_actor / pipeline games."),
 
       // --- writer -------------------------------------------------------------------------
       key(ZP_KEY(writer, endpoint), checked(check_endpoint, "\"\" | ipc://PATH | tcp://HOST:PORT"),
           "ZeroMQ endpoint the writer binds and actors connect to. Empty = an ipc socket in the "
-          "run directory; tcp://HOST:PORT lets actors on other hosts connect, authenticated "
-          "with ZeroMQ CURVE (keys in <run_dir>/keys, made by train)."),
-      key(ZP_KEY(writer, insecure), any(),
-          "tcp:// without CURVE: anyone who can reach the port can inject records or pose as "
-          "the writer. Only for trusted networks; a warning is logged."),
+          "run directory; tcp://HOST:PORT lets actors on other hosts connect."),
       key(ZP_KEY(writer, shard_positions), range(1, 100000000),
           "Close the current shard after this many positions."),
       key(ZP_KEY(writer, shard_seconds), above(0, 86400),

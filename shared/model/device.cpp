@@ -2,6 +2,7 @@
 
 #include <ATen/Context.h>
 #include <ATen/Parallel.h>
+#include <ATen/cuda/CUDAContext.h>
 #include <torch/cuda.h>
 
 #include <cstdlib>
@@ -13,6 +14,12 @@ namespace zp::model {
 bool cuda_available() { return torch::cuda::is_available(); }
 
 int cuda_device_count() { return static_cast<int>(torch::cuda::device_count()); }
+
+int cuda_compute_capability(int index) {
+  if (!cuda_available() || index < 0 || index >= cuda_device_count()) return 0;
+  const cudaDeviceProp* p = at::cuda::getDeviceProperties(static_cast<c10::DeviceIndex>(index));
+  return p->major * 10 + p->minor;
+}
 
 bool is_pinned_host_memory(const void* p) {
   return cuda_available() && at::globalContext().isPinnedPtr(p);

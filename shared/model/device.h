@@ -12,6 +12,10 @@ bool cuda_available();
 // Number of CUDA devices torch sees (0 without a driver or a device).
 int cuda_device_count();
 
+// Compute capability of CUDA device `index` as major * 10 + minor (90 for an H100); 0
+// without CUDA.
+int cuda_compute_capability(int index);
+
 // Whether `p` points into page-locked (pinned) host memory that CUDA registered; false
 // without CUDA. For tests and diagnostics.
 bool is_pinned_host_memory(const void* p);

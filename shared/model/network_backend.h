@@ -1,20 +1,39 @@
 // The LibTorch policy-value network behind the nn::Backend interface, without torch headers.
 //
-// Buffers (see nn::BatchBuffers in shared/nn/backend.h for the per-position layout):
-//   on CUDA, obs and policy live in page-locked (pinned) host memory; compute(n) packs the
-//   n legal masks behind the n observations (saving and restoring the observation bytes of
-//   rows >= n it displaces) and does ONE non-blocking host-to-device copy,
-//   ONE forward under torch::InferenceMode (illegal logits set to -inf before the softmax,
-//   probabilities of illegal moves then set to exactly 0), and ONE device-to-host copy of
-//   policy and value together. On the CPU the network runs in NHWC (channels-last) layout,
-//   so the input is reordered once per call; the layout of the buffers stays as documented.
-//   The buffers are allocated once; only torch's intermediates are allocated per call (from
-//   its caching allocator on CUDA). Results are read back through raw pointers.
-// Precision: fp16/bf16 (CUDA only) cast the model and the input to that dtype; outputs come
-// back as float. On the CPU, precision is always fp32 (a warning is logged otherwise).
+// Lanes (nn::Backend): each lane has its own host buffers, page-locked (pinned) on CUDA.
+//   CUDA: submit(lane, n) enqueues, without blocking, on the backend's own CUDA stream: an
+//   event, two asynchronous host-to-device copies (the n observations and the n legal masks)
+//   into static device input tensors, the forward (a CUDA graph replay, or eager), two
+//   device-to-host copies of the n policies and values into the lane's pinned buffers, a
+//   second event, and a host callback for the done hook. wait(lane) blocks on the second
+//   event (blocking sync, not a spin). All lanes share the stream and the static device
+//   tensors: the stream runs them in submit order, so one lane's copy-in never overtakes
+//   another's forward; overlap is between the caller's CPU work and the device, which is
+//   what an actor needs (its copies are a few microseconds beside a forward).
+//   CPU: with one lane, submit() runs the forward at once in the caller's thread. With more,
+//   one worker thread runs the lanes' forwards in submit order (intra-op threads:
+//   model.threads), so the caller's search overlaps the forward on another core.
+// The forward: under torch::InferenceMode, illegal logits set to -inf before the softmax,
+//   probabilities of illegal moves then set to exactly 0, outputs as float. On the CPU the
+//   network runs in NHWC (channels-last) layout, so the input is reordered once per call; the
+//   layout of the buffers stays as documented.
+// CUDA graphs (model.cuda_graphs, auto = on for CUDA): the forward of the static tensors is
+//   captured once per batch-size bucket (graph_buckets(): powers of two below max_batch, and
+//   max_batch), lazily on the first batch that needs the bucket, after two eager warm-up runs
+//   on the backend's stream (a side stream, never the default one). A batch of n replays the
+//   smallest bucket >= n: rows n.. are padding whose outputs are not copied back. A bucket
+//   whose capture fails runs eagerly (logged). Hot swaps need no re-capture: load_weights()
+//   copies into the existing parameter tensors, whose addresses the graphs hold.
+// Precision (model.precision): auto = bf16 on CUDA devices of compute capability >= 8, fp16
+//   on older ones, fp32 on the CPU. fp16/bf16 (CUDA only) cast the model and the input to
+//   that dtype; outputs come back as float. On the CPU it is always fp32 (an explicit fp16 or
+//   bf16 logs a warning).
+// Device-busy time (device_busy_ns): the elapsed time between each lane's two CUDA events on
+//   a GPU, the forward's wall time on the CPU; accumulated at wait().
 // Threads: the factory calls at::set_num_threads(config.threads), which is process-wide.
 //
-// Not thread-safe: one evaluator per thread. compute() and load_weights() block until done.
+// Not thread-safe: one owner thread (plus the backend's own worker or CUDA callback thread).
+// compute() and load_weights() block until done.
 #pragma once
 
 #include <cstddef>
@@ -22,6 +41,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "shared/config/config.h"
 #include "shared/game/game.h"
@@ -41,13 +61,12 @@ class NetworkBackend : public nn::Backend {
   // The resolved device ("cpu", "cuda:0") and the effective precision ("fp32", "fp16", "bf16").
   virtual std::string device() const = 0;
   virtual std::string precision() const = 0;
+  // Whether forwards replay CUDA graphs, and the batch-size buckets they are captured for
+  // (empty without graphs).
+  virtual bool cuda_graphs() const = 0;
+  virtual std::vector<int> graph_buckets() const = 0;
 };
 
-// Builds the network for `game` with `config` (shape, device, precision, threads) and
-// buffers for `max_batch` positions. `checkpoint_path` empty: random initialisation from
-// `seed` (torch's global generator is reseeded); otherwise the weights of that checkpoint.
-// Throws ConfigError (bad device/precision), IoError (missing file), FormatError (bad or
-// incompatible checkpoint).
 // What the network reports about itself for a config (after lc0's Backend::GetAttributes()),
 // measured on the real module: shared/model/network.cpp builds it next to make_network, so a
 // change to the network's layers can never disagree with the sizes others plan for.
@@ -57,10 +76,15 @@ struct NetworkAttributes {
 };
 NetworkAttributes network_attributes(const game::Game& game, const config::ModelConfig& config);
 
+// Builds the network for `game` with `config` (shape, device, precision, threads, CUDA
+// graphs) and `lanes` buffer sets of `max_batch` positions each. `checkpoint_path` empty:
+// random initialisation from `seed` (torch's global generator is reseeded); otherwise the
+// weights of that checkpoint. Throws ConfigError (bad device/precision), IoError (missing
+// file), FormatError (bad or incompatible checkpoint).
 std::unique_ptr<NetworkBackend> make_torch_backend(const game::Game& game,
-                                                       const config::ModelConfig& config,
-                                                       int max_batch,
-                                                       const std::string& checkpoint_path = "",
-                                                       uint64_t seed = 1);
+                                                   const config::ModelConfig& config,
+                                                   int max_batch,
+                                                   const std::string& checkpoint_path = "",
+                                                   uint64_t seed = 1, int lanes = 1);
 
 }  // namespace zp::model

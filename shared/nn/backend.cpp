@@ -12,10 +12,25 @@ namespace {
 
 class UniformBackend final : public Backend {
  public:
-  UniformBackend(const game::Game& game, int max_batch) : host_(game, max_batch) {}
-  BatchBuffers& buffers() override { return host_.get(); }
-  void compute(int n) override {
-    BatchBuffers& b = host_.get();
+  UniformBackend(const game::Game& game, int max_batch, int lanes) {
+    ZP_CHECK_GE(lanes, 1);
+    for (int l = 0; l < lanes; ++l) host_.push_back(std::make_unique<HostBuffers>(game, max_batch));
+  }
+  BatchBuffers& buffers() override { return host_[0]->get(); }
+  void compute(int n) override { evaluate(host_[0]->get(), n); }
+  int lanes() const override { return static_cast<int>(host_.size()); }
+  BatchBuffers& lane_buffers(int lane) override {
+    ZP_CHECK(lane >= 0 && lane < lanes());
+    return host_[lane]->get();
+  }
+  void submit(int lane, int n) override {
+    evaluate(lane_buffers(lane), n);
+    notify_done(lane);
+  }
+  std::string describe() const override { return "uniform"; }
+
+ private:
+  static void evaluate(BatchBuffers& b, int n) {
     ZP_CHECK(n >= 1 && n <= b.max_batch);
     for (int i = 0; i < n; ++i) {
       const uint8_t* legal = b.legal + static_cast<size_t>(i) * b.num_actions;
@@ -27,13 +42,22 @@ class UniformBackend final : public Backend {
       b.value[i] = 0.0f;
     }
   }
-  std::string describe() const override { return "uniform"; }
 
- private:
-  HostBuffers host_;
+  std::vector<std::unique_ptr<HostBuffers>> host_;
 };
 
 }  // namespace
+
+BatchBuffers& Backend::lane_buffers(int lane) {
+  ZP_CHECK_EQ(lane, 0);
+  return buffers();
+}
+
+void Backend::submit(int lane, int n) {
+  ZP_CHECK_EQ(lane, 0);
+  compute(n);
+  notify_done(lane);
+}
 
 void fill_random_positions(const game::Game& game, BatchBuffers& b, int n, uint64_t seed) {
   ZP_CHECK_LE(n, b.max_batch);
@@ -57,8 +81,9 @@ void fill_random_positions(const game::Game& game, BatchBuffers& b, int n, uint6
   }
 }
 
-std::unique_ptr<Backend> make_uniform_backend(const game::Game& game, int max_batch) {
-  return std::make_unique<UniformBackend>(game, max_batch);
+std::unique_ptr<Backend> make_uniform_backend(const game::Game& game, int max_batch,
+                                              int lanes) {
+  return std::make_unique<UniformBackend>(game, max_batch, lanes);
 }
 
 }  // namespace zp::nn

@@ -6,13 +6,42 @@
 
 namespace zp::nn {
 
-ScriptedBackend::ScriptedBackend(const game::Game& game, int max_batch, ScriptFn script)
-    : host_(game, max_batch), script_(std::move(script)) {
+ScriptedBackend::ScriptedBackend(const game::Game& game, int max_batch, ScriptFn script,
+                                 int lanes)
+    : submitted_(lanes, false), script_(std::move(script)) {
   ZP_CHECK(script_ != nullptr);
+  ZP_CHECK_GE(lanes, 1);
+  for (int l = 0; l < lanes; ++l) host_.push_back(std::make_unique<HostBuffers>(game, max_batch));
+}
+
+BatchBuffers& ScriptedBackend::lane_buffers(int lane) {
+  ZP_CHECK(lane >= 0 && lane < lanes());
+  return host_[lane]->get();
 }
 
 void ScriptedBackend::compute(int n) {
-  BatchBuffers& b = host_.get();
+  ZP_CHECK(!submitted_[0]);
+  evaluate(host_[0]->get(), n);
+}
+
+void ScriptedBackend::submit(int lane, int n) {
+  BatchBuffers& b = lane_buffers(lane);
+  ZP_CHECK(!submitted_[lane]);
+  submitted_[lane] = true;
+  evaluate(b, n);
+  notify_done(lane);
+}
+
+void ScriptedBackend::wait(int lane) {
+  ZP_CHECK(lane >= 0 && lane < lanes());
+  submitted_[lane] = false;
+}
+
+int ScriptedBackend::outstanding() const {
+  return static_cast<int>(std::count(submitted_.begin(), submitted_.end(), true));
+}
+
+void ScriptedBackend::evaluate(BatchBuffers& b, int n) {
   ZP_CHECK(n >= 1 && n <= b.max_batch);
   batch_sizes_.push_back(n);
   positions_ += n;

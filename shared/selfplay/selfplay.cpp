@@ -8,15 +8,18 @@
 namespace zp::selfplay {
 
 int SelfPlayLoop::batch_capacity(const config::Config& config) {
-  return config.actors.games_per_actor * config.search.leaves_per_round;
+  const int groups = lanes(config);
+  const int largest = (config.actors.games_per_actor + groups - 1) / groups;
+  return largest * config.search.leaves_per_round;
 }
 
 SelfPlayLoop::SelfPlayLoop(const game::Game& game, const config::Config& config,
                            nn::Backend& backend, uint32_t actor_id, uint64_t seed,
-                           ComputeFn compute)
+                           SubmitFn submit)
     : game_(game),
       backend_(backend),
-      compute_(compute ? std::move(compute) : [this](int n) { backend_.compute(n); }),
+      submit_(submit ? std::move(submit)
+                     : [this](int lane, int n) { backend_.submit(lane, n); }),
       leaves_per_round_(config.search.leaves_per_round),
       temperature_(config.search.temperature),
       temperature_moves_(config.search.temperature_moves),
@@ -27,11 +30,15 @@ SelfPlayLoop::SelfPlayLoop(const game::Game& game, const config::Config& config,
       cap_rng_(seed * 7919 + 17),
       initial_(game.new_initial_state()),
       dense_policy_(game.num_actions()) {
+  ZP_CHECK_GE(backend.lanes(), lanes(config));
   ZP_CHECK_GE(backend.buffers().max_batch, batch_capacity(config));
   const auto params = search::params_from_config(config.search, /*add_noise=*/true);
   slots_.resize(config.actors.games_per_actor);
   for (size_t i = 0; i < slots_.size(); ++i)
     slots_[i].tree = std::make_unique<search::Tree>(game, params, seed * 1000003 + i + 1);
+  const int groups = lanes(config), games = static_cast<int>(slots_.size());
+  ZP_CHECK(groups >= 1 && groups <= games);  // the config check refuses more groups than games
+  for (int g = 0; g < groups; ++g) groups_.push_back({g * games / groups, (g + 1) * games / groups});
 }
 
 void SelfPlayLoop::draw_search(Slot& s) {
@@ -87,25 +94,49 @@ void SelfPlayLoop::play_move(Slot& s, std::vector<data::GameRecord>* finished) {
   }
 }
 
-void SelfPlayLoop::round(std::vector<data::GameRecord>* finished) {
-  for (Slot& s : slots_)
-    if (!s.live && (game_limit_ == 0 || started_ < game_limit_)) start_game(s);
+void SelfPlayLoop::complete(int g, std::vector<data::GameRecord>* finished) {
+  Group& group = groups_[g];
+  if (group.in_flight) {
+    backend_.wait(g);
+    group.in_flight = false;
+  }
+  const nn::BatchBuffers& buffers = backend_.lane_buffers(g);
+  for (int i = group.begin; i < group.end; ++i) {
+    Slot& s = slots_[i];
+    if (s.count > 0) s.tree->scatter(buffers, s.first);
+    s.count = 0;
+    if (s.live && s.tree->done()) play_move(s, finished);
+  }
+}
 
-  nn::BatchBuffers& buffers = backend_.buffers();
+void SelfPlayLoop::launch(int g) {
+  Group& group = groups_[g];
+  nn::BatchBuffers& buffers = backend_.lane_buffers(g);
   int slot = 0;
-  for (Slot& s : slots_) {
+  for (int i = group.begin; i < group.end; ++i) {
+    Slot& s = slots_[i];
+    if (!s.live && (game_limit_ == 0 || started_ < game_limit_)) start_game(s);
     s.first = slot;
     s.count = s.live ? s.tree->gather(leaves_per_round_, buffers, slot) : 0;
     slot += s.count;
   }
   if (slot > 0) {
-    compute_(slot);
+    submit_(g, slot);
+    group.in_flight = true;
     ++stats_.batches;
     stats_.evals += slot;
   }
-  for (Slot& s : slots_) {
-    if (s.count > 0) s.tree->scatter(buffers, s.first);
-    if (s.live && s.tree->done()) play_move(s, finished);
+}
+
+void SelfPlayLoop::round(std::vector<data::GameRecord>* finished) {
+  if (groups_.size() == 1) {
+    launch(0);
+    complete(0, finished);
+  } else {
+    for (int g = 0; g < static_cast<int>(groups_.size()); ++g) {
+      complete(g, finished);
+      launch(g);
+    }
   }
   ++stats_.rounds;
 }

@@ -11,6 +11,15 @@
 // noise, a policy target) or a fast one (search.fast_simulations, no Dirichlet noise, marked
 // in the record as no policy target).
 //
+// Pipelining (actors.pipeline = N > 1): the games are split into N groups of consecutive
+// slots, group g using backend lane g. A round visits the groups in order; for each it waits
+// for the group's evaluation submitted in the previous round, scatters it, plays the moves of
+// finished searches, gathers the group's next leaves and submits them without waiting. So
+// while one group's batch is evaluated (on the GPU, or a CPU worker thread) the loop searches
+// the next group, and round() returns with every group's batch in flight. With N = 1 a round
+// is gather, evaluate, scatter, as it always was. Every tree does the same gathers and
+// scatters either way; only the interleaving across trees changes.
+//
 // Not thread-safe; the backend is used only from the thread calling round().
 #pragma once
 
@@ -32,17 +41,17 @@ struct LoopStats {
   uint64_t positions = 0;   // moves played (= training positions)
   uint64_t games = 0;       // games finished
   uint64_t evals = 0;       // positions evaluated by the network
-  uint64_t batches = 0;     // backend calls
+  uint64_t batches = 0;     // backend submits
   uint64_t rounds = 0;
 };
 
 class SelfPlayLoop {
  public:
-  // `compute` runs backend.compute(n); the actor wraps it with the GPU lock. Defaults to a
-  // plain call. Buffers must hold games * search.leaves_per_round positions.
-  using ComputeFn = std::function<void(int n)>;
+  // `submit` runs backend.submit(lane, n); the actor wraps it with the GPU lock. Defaults to
+  // a plain call. The backend needs lanes(config) lanes of batch_capacity(config) positions.
+  using SubmitFn = std::function<void(int lane, int n)>;
   SelfPlayLoop(const game::Game& game, const config::Config& config, nn::Backend& backend,
-               uint32_t actor_id, uint64_t seed, ComputeFn compute = nullptr);
+               uint32_t actor_id, uint64_t seed, SubmitFn submit = nullptr);
 
   // Stop starting new games once `n` have been started (0 = never stop).
   void set_game_limit(uint64_t n) { game_limit_ = n; }
@@ -61,8 +70,11 @@ class SelfPlayLoop {
   // Number of games currently being played.
   int live_games() const;
 
-  // Backend batch size needed for `config`.
+  // Backend batch size per lane needed for `config`: the largest group's games times
+  // search.leaves_per_round.
   static int batch_capacity(const config::Config& config);
+  // Backend lanes needed for `config` (actors.pipeline).
+  static int lanes(const config::Config& config) { return config.actors.pipeline; }
 
  private:
   struct Slot {
@@ -73,6 +85,15 @@ class SelfPlayLoop {
     int first = 0;   // first backend slot of this round
     int count = 0;   // slots used this round
   };
+  // The slots [begin, end) of group g; it uses backend lane g.
+  struct Group {
+    int begin = 0, end = 0;
+    bool in_flight = false;  // submitted, not yet waited for
+  };
+  // Waits for the group's evaluation, scatters it and plays the moves of finished searches.
+  void complete(int g, std::vector<data::GameRecord>* finished);
+  // Starts games in the group's free slots, gathers its leaves and submits them.
+  void launch(int g);
   void start_game(Slot& s);
   void play_move(Slot& s, std::vector<data::GameRecord>* finished);
   // Draws full or fast for the slot's next search and sets the tree's budget.
@@ -80,7 +101,7 @@ class SelfPlayLoop {
 
   const game::Game& game_;
   nn::Backend& backend_;
-  ComputeFn compute_;
+  SubmitFn submit_;
   const int leaves_per_round_;
   const float temperature_;
   const int temperature_moves_;
@@ -89,6 +110,7 @@ class SelfPlayLoop {
   const double full_search_prob_;
   Rng cap_rng_;
   std::vector<Slot> slots_;
+  std::vector<Group> groups_;
   std::unique_ptr<game::State> initial_;
   std::vector<float> dense_policy_;
   uint64_t game_limit_ = 0;

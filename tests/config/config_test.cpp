@@ -31,6 +31,7 @@ using zp::config::load_config_string;
   X(search.gumbel_c_scale) X(search.full_search_prob) X(search.fast_simulations)              \
   X(model.blocks) X(model.channels) X(model.policy_channels) X(model.value_channels)          \
   X(model.value_hidden) X(model.device) X(model.precision) X(model.threads)                   \
+  X(model.cuda_graphs) X(actors.pipeline)                                                     \
   X(actors.count) X(actors.games_per_actor) X(actors.seed) X(actors.gpu_lock)                 \
   X(writer.endpoint) X(writer.shard_positions) X(writer.shard_seconds)                        \
   X(learner.batch_size) X(learner.optimizer) X(learner.lr) X(learner.momentum)                \
@@ -95,6 +96,8 @@ Config all_changed() {
   c.model.device = "cuda:1";
   c.model.precision = "bf16";
   c.model.threads = 3;
+  c.model.cuda_graphs = "off";
+  c.actors.pipeline = 3;
   c.actors.count = 5;
   c.actors.games_per_actor = 17;
   c.actors.seed = std::numeric_limits<uint64_t>::max();

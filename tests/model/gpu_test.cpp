@@ -1,6 +1,7 @@
 // CUDA tests for the model library. Tagged [gpu] only: the runner skips them (exit 77) on a
 // machine without a device; they are never faked.
 #include <algorithm>
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <vector>
@@ -131,6 +132,112 @@ TEST_CASE("gpu: the trainer's loss falls on CUDA", "[gpu]") {
   TrainStats last;
   for (int i = 0; i < 50; ++i) last = trainer.train_step(b.obs, b.policy, value.data(), n);
   CHECK(last.total_loss < 0.7 * first.total_loss);
+}
+
+// A CUDA backend of a small network with graphs on or off (same seed: same weights).
+std::unique_ptr<NetworkBackend> cuda_backend(const game::Game& game, const std::string& graphs,
+                                             const std::string& precision, int max_batch,
+                                             int lanes = 1) {
+  config::ModelConfig cfg = tiny_model("cuda:0");
+  cfg.blocks = 2;
+  cfg.channels = 32;
+  cfg.precision = precision;
+  cfg.cuda_graphs = graphs;
+  return make_torch_backend(game, cfg, max_batch, "", 11, lanes);
+}
+
+TEST_CASE("gpu: CUDA graphs give eager outputs at every batch size, padded to their buckets",
+          "[gpu]") {
+  REQUIRE(cuda_available());
+  auto game = game::make_game("connect4");
+  const int max_batch = 96;
+  for (const char* precision : {"fp32", "bf16"}) {
+    INFO("precision " << precision);
+    auto graphs = cuda_backend(*game, "on", precision, max_batch);
+    auto eager = cuda_backend(*game, "off", precision, max_batch);
+    REQUIRE(graphs->cuda_graphs());
+    CHECK_FALSE(eager->cuda_graphs());
+    CHECK(graphs->graph_buckets() == std::vector<int>{1, 2, 4, 8, 16, 32, 64, 96});
+    CHECK(eager->graph_buckets().empty());
+    fill_positions(*game, graphs->buffers(), max_batch, 3);
+    fill_positions(*game, eager->buffers(), max_batch, 3);
+    // Exact buckets, sizes padded up (3 -> 4, 33 -> 64, 65 -> 96) and a repeat (a replay).
+    for (int n : {1, 3, 4, 33, 64, 65, 96, 33}) {
+      INFO("batch " << n);
+      graphs->compute(n);
+      eager->compute(n);
+      const float tolerance = std::string(precision) == "fp32" ? 1e-5f : 1e-2f;
+      CHECK(max_abs_diff(outputs(graphs->buffers(), n), outputs(eager->buffers(), n)) < tolerance);
+    }
+  }
+}
+
+TEST_CASE("gpu: CUDA graphs see hot-swapped weights without a re-capture", "[gpu]") {
+  REQUIRE(cuda_available());
+  auto game = game::make_game("connect4");
+  config::LearnerConfig learner;
+  learner.device = "cpu";
+  learner.threads = 1;
+  config::ModelConfig shape = tiny_model();
+  shape.blocks = 2;
+  shape.channels = 32;
+  Trainer trainer(*game, shape, learner, 0, 4);
+  auto graphs = cuda_backend(*game, "on", "fp32", 32);
+  auto eager = cuda_backend(*game, "off", "fp32", 32);
+  fill_positions(*game, graphs->buffers(), 32);
+  fill_positions(*game, eager->buffers(), 32);
+  graphs->compute(32);  // captures bucket 32 with the initial weights
+  const std::vector<float> before = outputs(graphs->buffers(), 32);
+  graphs->load_weights(trainer.checkpoint_bytes(3));
+  eager->load_weights(trainer.checkpoint_bytes(3));
+  graphs->compute(32);
+  eager->compute(32);
+  CHECK(max_abs_diff(outputs(graphs->buffers(), 32), before) > 1e-3f);
+  CHECK(max_abs_diff(outputs(graphs->buffers(), 32), outputs(eager->buffers(), 32)) < 1e-5f);
+}
+
+TEST_CASE("gpu: lanes on a CUDA stream, the done hook and device-busy time", "[gpu]") {
+  REQUIRE(cuda_available());
+  auto game = game::make_game("connect4");
+  for (const char* graphs : {"on", "off"}) {
+    INFO("graphs " << graphs);
+    auto lanes = cuda_backend(*game, graphs, "fp32", 64, 2);
+    auto single = cuda_backend(*game, "off", "fp32", 64);
+    std::atomic<int> hooks{0};
+    lanes->set_done_hook([&hooks](int) { ++hooks; });
+    CHECK(is_pinned_host_memory(lanes->lane_buffers(1).obs));
+    CHECK(is_pinned_host_memory(lanes->lane_buffers(1).value));
+    std::vector<std::vector<float>> want;
+    for (int l = 0; l < 2; ++l) {
+      fill_positions(*game, lanes->lane_buffers(l), 64, 30 + l);
+      fill_positions(*game, single->buffers(), 64, 30 + l);
+      single->compute(64 - 7 * l);
+      want.push_back(outputs(single->buffers(), 64 - 7 * l));
+    }
+    lanes->submit(0, 64);
+    lanes->submit(1, 57);
+    lanes->wait(1);
+    lanes->wait(0);
+    CHECK(max_abs_diff(outputs(lanes->lane_buffers(0), 64), want[0]) < 1e-5f);
+    CHECK(max_abs_diff(outputs(lanes->lane_buffers(1), 57), want[1]) < 1e-5f);
+    CHECK(hooks == 2);
+    CHECK(lanes->device_busy_ns() > 0);
+  }
+}
+
+TEST_CASE("gpu: precision auto is bf16 from compute capability 8, and close to fp32", "[gpu]") {
+  REQUIRE(cuda_available());
+  auto game = game::make_game("gomoku", {9});
+  auto automatic = cuda_backend(*game, "on", "auto", 32);
+  auto fp32 = cuda_backend(*game, "on", "fp32", 32);
+  const int cc = cuda_compute_capability(0);
+  INFO("compute capability " << cc << ", auto resolved to " << automatic->precision());
+  CHECK(automatic->precision() == (cc >= 80 ? "bf16" : "fp16"));
+  fill_positions(*game, automatic->buffers(), 32);
+  fill_positions(*game, fp32->buffers(), 32);
+  automatic->compute(32);
+  fp32->compute(32);
+  CHECK(max_abs_diff(outputs(automatic->buffers(), 32), outputs(fp32->buffers(), 32)) < 5e-2f);
 }
 
 }  // namespace

@@ -60,5 +60,68 @@ TEST_CASE("uniform backend: equal priors on legal moves", "[unit][nn]") {
   CHECK(b.value[0] == 0.0f);
 }
 
+TEST_CASE("uniform and scripted backends: lanes have their own buffers and fire the done hook",
+          "[unit][nn]") {
+  auto game = game::make_game("connect4");
+  auto uniform = make_uniform_backend(*game, 3, 2);
+  ScriptedBackend scripted(*game, 3,
+                           [](const float* obs, const uint8_t*, float* policy, float* value) {
+                             policy[0] = 1.0f;
+                             *value = obs[0] > 0.5f ? 0.5f : -0.5f;
+                           },
+                           2);
+  for (Backend* b : {uniform.get(), static_cast<Backend*>(&scripted)}) {
+    INFO(b->describe());
+    REQUIRE(b->lanes() == 2);
+    CHECK(&b->lane_buffers(0) == &b->buffers());
+    CHECK(b->lane_buffers(1).obs != b->lane_buffers(0).obs);
+    CHECK(b->lane_buffers(1).policy != b->lane_buffers(0).policy);
+    CHECK_THROWS_AS(b->lane_buffers(2), CheckError);
+    std::vector<int> done;
+    b->set_done_hook([&done](int lane) { done.push_back(lane); });
+    for (int lane : {0, 1}) {
+      BatchBuffers& lb = b->lane_buffers(lane);
+      fill_positions(*game, lb, 3, 11 + lane);
+      std::fill(lb.legal, lb.legal + lb.num_actions, 1);
+      lb.obs[0] = static_cast<float>(lane);  // lane 1: value +0.5 from the script
+    }
+    b->submit(1, 2);
+    b->submit(0, 3);
+    b->wait(0);
+    b->wait(1);
+    b->wait(1);  // nothing outstanding: returns at once
+    CHECK(done == std::vector<int>{1, 0});
+    b->compute(1);  // compute() is not a submit: no hook
+    CHECK(done.size() == 2);
+    for (int lane : {0, 1}) {
+      const BatchBuffers& lb = b->lane_buffers(lane);
+      double sum = 0;
+      for (int a = 0; a < lb.num_actions; ++a) sum += lb.policy[a];
+      CHECK(sum == Approx(1.0));
+    }
+  }
+  CHECK(scripted.lane_buffers(0).value[0] == -0.5f);
+  CHECK(scripted.lane_buffers(1).value[0] == 0.5f);
+  CHECK(scripted.batch_sizes() == std::vector<int>{2, 3, 1});
+}
+
+TEST_CASE("scripted backend: a lane submitted twice without a wait is a CheckError",
+          "[unit][nn]") {
+  auto game = game::make_game("tictactoe");
+  ScriptedBackend b(*game, 2, [](const float*, const uint8_t*, float*, float*) {}, 2);
+  fill_positions(*game, b.lane_buffers(0), 2);
+  b.submit(0, 2);
+  CHECK(b.outstanding() == 1);
+  CHECK_THROWS_AS(b.submit(0, 1), CheckError);
+  CHECK_THROWS_AS(b.compute(1), CheckError);  // compute() uses lane 0, which is outstanding
+  b.wait(0);
+  CHECK(b.outstanding() == 0);
+  CHECK_NOTHROW(b.submit(0, 1));
+  // A one-lane backend's default submit() evaluates lane 0 and knows no other lane.
+  auto one = make_uniform_backend(*game, 2);
+  CHECK(one->lanes() == 1);
+  CHECK_THROWS_AS(one->submit(1, 1), CheckError);
+}
+
 }  // namespace
 }  // namespace zp::nn

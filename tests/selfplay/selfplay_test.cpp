@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "shared/config/config.h"
+#include "shared/core/error.h"
 #include "shared/data/record.h"
 #include "shared/game/registry.h"
 #include "shared/nn/backend.h"
@@ -180,6 +181,131 @@ TEST_CASE("selfplay: gumbel records the improved policy and plays legal full gam
         sum += r.policy[k].prob;
       CHECK(sum == Approx(1.0).margin(1e-4));
     }
+  }
+}
+
+// A deterministic, position-dependent network for tictactoe: the priors and the value depend
+// on the observation, so a loop that scattered one lane's outputs into another lane's trees
+// would play different games.
+void tictactoe_script(const float* obs, const uint8_t*, float* policy, float* value) {
+  float v = 0.0f;
+  for (int a = 0; a < 9; ++a) {
+    policy[a] = 1.0f + 2.0f * obs[a] + 0.25f * static_cast<float>(a % 4);
+    v += obs[a] * static_cast<float>(a % 3 - 1) - obs[9 + a] * 0.2f;
+  }
+  *value = 0.3f * v;
+}
+
+struct Played {
+  std::vector<std::vector<game::Action>> games;  // the move lists, sorted
+  LoopStats stats;
+  int submits = 0;
+};
+
+// Plays one game per slot with actors.pipeline = `pipeline` (a fixed seed and budget).
+Played play_pipelined(int pipeline, int games) {
+  auto game = game::make_game("tictactoe");
+  config::Config cfg = tictactoe_config(games, 24);
+  cfg.actors.pipeline = pipeline;
+  nn::ScriptedBackend backend(*game, SelfPlayLoop::batch_capacity(cfg), tictactoe_script,
+                              pipeline);
+  Played p;
+  std::set<int> submitted;  // lanes submitted in the current round
+  SelfPlayLoop loop(*game, cfg, backend, 0, 77, [&](int lane, int n) {
+    CHECK(n <= SelfPlayLoop::batch_capacity(cfg));
+    ++p.submits;
+    submitted.insert(lane);
+    backend.submit(lane, n);
+  });
+  loop.set_game_limit(games);
+  std::vector<data::GameRecord> records;
+  bool all_in_flight = false;
+  for (int i = 0; i < 100000 && !loop.all_done(); ++i) {
+    submitted.clear();
+    loop.round(&records);
+    // Pipelined, a round returns with each batch it submitted still in flight (not waited
+    // for); without pipelining it waits for its one batch.
+    CHECK(backend.outstanding() == (pipeline > 1 ? static_cast<int>(submitted.size()) : 0));
+    all_in_flight = all_in_flight || backend.outstanding() == pipeline;
+  }
+  if (pipeline > 1) CHECK(all_in_flight);  // the groups' evaluations did overlap
+  REQUIRE(loop.all_done());
+  CHECK(backend.outstanding() == 0);
+  REQUIRE(records.size() == static_cast<size_t>(games));
+  for (const auto& r : records) {
+    CHECK_NOTHROW(data::validate_record(r, *game));
+    p.games.push_back(r.moves);
+  }
+  std::sort(p.games.begin(), p.games.end());
+  p.stats = loop.stats();
+  return p;
+}
+
+TEST_CASE("selfplay: pipelined groups play the same games with the same evaluations",
+          "[unit][selfplay]") {
+  const Played one = play_pipelined(1, 6);
+  for (int pipeline : {2, 3}) {
+    INFO("pipeline " << pipeline);
+    const Played p = play_pipelined(pipeline, 6);
+    // Each tree gathers and scatters exactly as without pipelining, from its own lane.
+    CHECK(p.games == one.games);
+    CHECK(p.stats.evals == one.stats.evals);
+    CHECK(p.stats.positions == one.stats.positions);
+    CHECK(p.stats.games == 6);
+    // One submit per group and round instead of one per round.
+    CHECK(p.stats.batches == static_cast<uint64_t>(p.submits));
+    CHECK(p.stats.batches > one.stats.batches);
+  }
+  // The games differ from each other: the test would see a lane mix-up.
+  CHECK(std::set<std::vector<game::Action>>(one.games.begin(), one.games.end()).size() > 1);
+}
+
+TEST_CASE("selfplay: pipelined, the game limit is exact and records are valid and numbered",
+          "[unit][selfplay]") {
+  auto game = game::make_game("tictactoe");
+  config::Config cfg = tictactoe_config(7, 16);
+  cfg.actors.pipeline = 3;
+  auto backend = nn::make_uniform_backend(*game, SelfPlayLoop::batch_capacity(cfg), 3);
+  SelfPlayLoop loop(*game, cfg, *backend, 2, 42);
+  loop.set_game_limit(11);
+  loop.set_next_sequence(500);
+  const auto records = play_all(loop);
+  CHECK(records.size() == 11);
+  std::set<uint64_t> sequences;
+  uint64_t positions = 0;
+  for (const auto& r : records) {
+    CHECK_NOTHROW(data::validate_record(r, *game));
+    sequences.insert(r.sequence);
+    positions += r.num_positions();
+  }
+  CHECK(sequences.size() == 11);
+  CHECK(*sequences.rbegin() == 510);
+  CHECK(loop.stats().positions == positions);
+}
+
+TEST_CASE("selfplay: batch capacity per lane follows actors.pipeline", "[unit][selfplay]") {
+  config::Config cfg = tictactoe_config(5, 16);  // 2 leaves per round
+  CHECK(SelfPlayLoop::lanes(cfg) == 1);
+  CHECK(SelfPlayLoop::batch_capacity(cfg) == 10);
+  cfg.actors.pipeline = 2;  // groups of 2 and 3 games
+  CHECK(SelfPlayLoop::lanes(cfg) == 2);
+  CHECK(SelfPlayLoop::batch_capacity(cfg) == 6);
+  cfg.actors.pipeline = 5;
+  CHECK(SelfPlayLoop::batch_capacity(cfg) == 2);
+  // A backend with too few lanes or too small lanes is a programming error.
+  auto game = game::make_game("tictactoe");
+  cfg.actors.pipeline = 2;
+  auto one_lane = nn::make_uniform_backend(*game, 6, 1);
+  CHECK_THROWS_AS(SelfPlayLoop(*game, cfg, *one_lane, 0, 1), CheckError);
+  auto small = nn::make_uniform_backend(*game, 5, 2);
+  CHECK_THROWS_AS(SelfPlayLoop(*game, cfg, *small, 0, 1), CheckError);
+  // More groups than games is a config error naming the key.
+  try {
+    config::load_config_string("actors:\n  games_per_actor: 5\n  pipeline: 6\n", "p.yaml");
+    FAIL("no error");
+  } catch (const ConfigError& e) {
+    CHECK(std::string(e.what()) ==
+          "p.yaml:3: actors.pipeline: is 6, more groups than actors.games_per_actor (5)");
   }
 }
 
