@@ -16,6 +16,7 @@
 #include "shared/data/record.h"
 #include "shared/game/registry.h"
 #include "shared/ipc/channel.h"
+#include "shared/ipc/curve_keys.h"
 #include "shared/ipc/gpu_lock.h"
 #include "shared/ipc/model_store.h"
 #include "shared/ipc/stats.h"
@@ -237,9 +238,12 @@ int Actor::run() {
   loop_->set_next_sequence(static_cast<uint64_t>(unix_time_s() * 1000.0) << 20);
   loop_->set_model_version(version_);
   const run::RunNames& names = role_.ctx().names;
+  ipc::CurveClientKeys keys;  // tcp:// is authenticated (shared/ipc/curve_keys.h)
+  if (ipc::curve_required(names.records, cfg_.writer.insecure))
+    keys = ipc::load_client_keys(role_.ctx().paths().keys_dir());
   sender_ = std::make_unique<ipc::RecordSender>(names.records, names.acks,
                                                 static_cast<uint32_t>(index_),
-                                                cfg_.writer.shard_seconds * 2 + 10);
+                                                cfg_.writer.shard_seconds * 2 + 10, keys);
   std::vector<data::GameRecord> finished;
   Stopwatch since_update;
   while (!stop_requested()) {

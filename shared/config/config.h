@@ -61,6 +61,7 @@ struct WriterConfig {
   std::string endpoint = "";    // "" = ipc://<run_dir>/writer.sock; tcp://host:port allowed
   int shard_positions = 20000;  // close a shard after this many positions...
   double shard_seconds = 30.0;  // ...or after this many seconds with data pending
+  bool insecure = false;        // tcp:// without CURVE (a warning is logged)
 };
 
 struct LearnerConfig {

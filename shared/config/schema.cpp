@@ -181,7 +181,11 @@ std::vector<KeySpec> build_keys() {
       // --- writer -------------------------------------------------------------------------
       key(ZP_KEY(writer, endpoint), checked(check_endpoint, "\"\" | ipc://PATH | tcp://HOST:PORT"),
           "ZeroMQ endpoint the writer binds and actors connect to. Empty = an ipc socket in the "
-          "run directory; tcp://HOST:PORT lets actors on other hosts connect."),
+          "run directory; tcp://HOST:PORT lets actors on other hosts connect, authenticated "
+          "with ZeroMQ CURVE (keys in <run_dir>/keys, made by train)."),
+      key(ZP_KEY(writer, insecure), any(),
+          "tcp:// without CURVE: anyone who can reach the port can inject records or pose as "
+          "the writer. Only for trusted networks; a warning is logged."),
       key(ZP_KEY(writer, shard_positions), range(1, 100000000),
           "Close the current shard after this many positions."),
       key(ZP_KEY(writer, shard_seconds), above(0, 86400),
