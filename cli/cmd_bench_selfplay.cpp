@@ -35,7 +35,6 @@
 
 #include "shared/arena/json_line.h"
 #include "shared/config/config.h"
-#include "shared/config/schema.h"
 #include "shared/core/clock.h"
 #include "shared/core/error.h"
 #include "shared/core/signals.h"
@@ -75,12 +74,9 @@ struct BenchSelfplayOptions {
   bool json = false;
 };
 
-// Whether `actors.inference: server` exists in this build (issue 9, part 1).
-bool server_mode_available() {
-  for (const config::detail::KeySpec& k : config::detail::keys())
-    if (k.full() == "actors.inference") return true;
-  return false;
-}
+// Whether this build can run server mode rows (actors.inference: server, issue 9 part 1):
+// not yet, the inference server role has not landed.
+bool server_mode_available() { return false; }
 
 // One-line errors for bad arguments, before anything starts.
 void check_options(const BenchSelfplayOptions& o) {
@@ -90,7 +86,7 @@ void check_options(const BenchSelfplayOptions& o) {
       throw ConfigError("bench selfplay --mode: unknown mode '" + m + "' (lock or server)");
     if (m == "server" && !server_mode_available())
       throw ConfigError("bench selfplay --mode server: not available yet in this build "
-                        "(actors.inference: server is not implemented); use --mode lock");
+                        "(the inference server role has not landed); use --mode lock");
   }
   if (o.actors.empty()) throw ConfigError("bench selfplay --actors: give at least one count");
   for (int n : o.actors)

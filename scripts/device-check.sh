@@ -151,7 +151,10 @@ run_step inference "$(step_limit $box_inference $later)" $min_inference "$out/in
 # ---- 4. bench selfplay ------------------------------------------------------------------------
 later=$min_train
 modes=lock
-if [ -x "$zp" ] && "$zp" config --help-keys 2>/dev/null | grep -q 'actors.inference'; then
+# Server mode where this build has it: bench selfplay refuses it with "not available" when not
+# (checked before the actor count, so --actors 0 makes the probe fail at once either way).
+if [ -x "$zp" ] && ! "$zp" bench selfplay "$selfplay_config" --mode server --actors 0 2>&1 |
+     grep -q 'not available'; then
   modes=lock,server
 fi
 run_step selfplay "$(step_limit $box_selfplay $later)" $min_selfplay "$out/selfplay.log" - \

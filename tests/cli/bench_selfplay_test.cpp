@@ -84,6 +84,8 @@ TEST_CASE("bench selfplay refuses bad arguments in one line", "[unit]") {
   check_one_line_error(bench("--warmup -1"), "bench selfplay --warmup: ");
   check_one_line_error(bench("--games 0"),
                        "bench selfplay --games: 0 games per actor is out of range (at least 1)");
+  check_one_line_error(bench("--mode lock,server"),
+                       "bench selfplay --mode server: not available yet in this build");
 }
 
 TEST_CASE("bench selfplay measures real actors against the ceiling and cleans up",
