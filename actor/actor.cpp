@@ -18,10 +18,13 @@
 #include "shared/ipc/channel.h"
 #include "shared/ipc/curve_keys.h"
 #include "shared/ipc/gpu_lock.h"
+#include "shared/ipc/infer_client.h"
+#include "shared/ipc/infer_slots.h"
 #include "shared/ipc/model_store.h"
 #include "shared/ipc/stats.h"
 #include "shared/model/network_backend.h"
 #include "shared/run/role.h"
+#include "shared/run/server_slots.h"
 #include "shared/selfplay/selfplay.h"
 
 namespace zp::actor {
@@ -62,6 +65,7 @@ class Actor {
   }
   bool wait_for_first_model();
   void start_backend();
+  void attach_server();
   void submit(int lane, int n);
   void release_lock();
   void send(std::vector<data::GameRecord>* finished);
@@ -78,7 +82,11 @@ class Actor {
   uint64_t seed_ = 0;
   std::string bytes_;
   int64_t version_ = 0;
-  std::unique_ptr<model::NetworkBackend> backend_;
+  // actors.inference: server: the run's request slots and this actor's client of them.
+  std::unique_ptr<ipc::InferSlots> slots_;
+  ipc::InferClient* client_ = nullptr;      // = backend_ in server mode
+  model::NetworkBackend* network_ = nullptr;  // = backend_ in lock mode (its own model)
+  std::unique_ptr<nn::Backend> backend_;
   std::optional<ipc::GpuLock> lock_;
   // The GPU lock with pipelining (submit()): held from a lane's enqueue until the backend's
   // done hook (another thread) reports its device work finished. lock_mu_ guards lock_held_
@@ -109,15 +117,18 @@ bool Actor::wait_for_first_model() {
 void Actor::start_backend() {
   seed_ = cfg_.actors.seed ? cfg_.actors.seed * 7919 + index_
                            : static_cast<uint64_t>(now_ns()) ^ (uint64_t(index_) << 48);
+  if (cfg_.actors.inference == "server") return attach_server();
   const int capacity = selfplay::SelfPlayLoop::batch_capacity(cfg_);
-  backend_ = model::make_torch_backend(*game_, cfg_.model, capacity, "", seed_,
-                                       selfplay::SelfPlayLoop::lanes(cfg_));
-  backend_->load_weights(bytes_);
+  auto network = model::make_torch_backend(*game_, cfg_.model, capacity, "", seed_,
+                                           selfplay::SelfPlayLoop::lanes(cfg_));
+  network->load_weights(bytes_);
+  network_ = network.get();
+  backend_ = std::move(network);
   role_.stats().set(role_.slot(), ipc::kModelVersionStart, version_);
   role_.stats().set(role_.slot(), ipc::kModelVersion, version_);
   // The GPU lock serialises forwards of all actors on one device; on the CPU each actor has
   // its own core and locking would only serialise them, so it is used there only on request.
-  const int device = cuda_index(backend_->device());
+  const int device = cuda_index(network_->device());
   const std::string& mode = cfg_.actors.gpu_lock;
   if (mode == "on" || (mode == "auto" && device >= 0)) {
     lock_.emplace(role_.ctx().names.gpu_lock_path(std::max(device, 0)));
@@ -165,6 +176,20 @@ void Actor::release_lock() {
 // actors.inference: server: no model here; the lanes are this actor's request slots (the
 // supervisor created the segment before starting anyone). While a request waits, the actor
 // keeps beating, so a dead server costs only the delay until its restart.
+void Actor::attach_server() {
+  slots_ = ipc::InferSlots::open(role_.ctx().names.infer_slots(run::server_device(cfg_)));
+  auto client = std::make_unique<ipc::InferClient>(
+      *slots_, run::server_slot(cfg_, index_, 0), run::server_lanes(cfg_),
+      [this] { role_.beat(); });
+  client_ = client.get();
+  backend_ = std::move(client);
+  // The version the server has loaded, until the first answer says which one served us.
+  // Acquire: pairs with the server's release store.
+  version_ = std::max(version_, slots_->server_model_version().load(std::memory_order_acquire));
+  role_.stats().set(role_.slot(), ipc::kModelVersionStart, version_);
+  role_.stats().set(role_.slot(), ipc::kModelVersion, version_);
+}
+
 void Actor::send(std::vector<data::GameRecord>* finished) {
   std::string encoded;
   for (const data::GameRecord& r : *finished) {
@@ -177,12 +202,22 @@ void Actor::send(std::vector<data::GameRecord>* finished) {
   sender_->poll();
 }
 
-// Swaps in a newer model between rounds; games in progress continue with it.
+// Swaps in a newer model between rounds; games in progress continue with it. In server mode
+// the server swaps, and the version of its last answer is the one games record from now on.
 void Actor::maybe_swap_model() {
+  if (client_) {
+    const int64_t v = client_->model_version();
+    if (v <= version_) return;
+    version_ = v;
+    loop_->set_model_version(version_);
+    role_.stats().set(role_.slot(), ipc::kModelVersion, version_);
+    spdlog::info("served by model v{}", version_);
+    return;
+  }
   if (store_version() <= version_) return;
   const int64_t v = read_model(&bytes_);
   if (v <= version_) return;
-  backend_->load_weights(bytes_);
+  network_->load_weights(bytes_);
   version_ = v;
   loop_->set_model_version(version_);
   role_.stats().set(role_.slot(), ipc::kModelVersion, version_);

@@ -4,6 +4,8 @@
 //   zeroplay writer --run-dir DIR
 //   zeroplay learner --run-dir DIR
 //   zeroplay evaluator --run-dir DIR
+//   zeroplay actor --run-dir DIR --index I
+//   zeroplay server --run-dir DIR --device N     (actors.inference: server)
 // A role's exit code becomes the process's: CLI::RuntimeError(code) makes main() return it
 // without printing anything.
 #include <memory>
@@ -12,6 +14,7 @@
 #include "actor/actor.h"
 #include "evaluator/evaluator.h"
 #include "learner/learner.h"
+#include "server/inference_server.h"
 #include "cli/commands.h"
 #include "writer/writer.h"
 
@@ -48,6 +51,19 @@ void add_role_commands(CLI::App& app) {
   actor->add_option("--index", *actor_index, "Actor number, 0 .. actors.count - 1")->required();
   actor->callback([actor_dir, actor_index] {
     exit_with(actor::run_actor(*actor_dir, *actor_index));
+  });
+
+  auto server_dir = std::make_shared<std::string>();
+  auto server_device = std::make_shared<int>(0);
+  CLI::App* server =
+      app.add_subcommand("server", "Role: inference server of one device (actors.inference)");
+  server->group("");
+  server->add_option("--run-dir", *server_dir, "Run directory (config.yaml, run_id)")
+      ->required();
+  server->add_option("--device", *server_device, "Device index the server runs on")
+      ->required();
+  server->callback([server_dir, server_device] {
+    exit_with(server::run_server(*server_dir, *server_device));
   });
 
   auto evaluator_dir = std::make_shared<std::string>();

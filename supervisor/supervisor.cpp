@@ -28,10 +28,12 @@
 #include "shared/core/signals.h"
 #include "shared/data/shard.h"
 #include "shared/game/registry.h"
+#include "shared/ipc/infer_slots.h"
 #include "shared/ipc/model_store.h"
 #include "shared/run/files.h"
 #include "shared/run/lock.h"
 #include "shared/run/names.h"
+#include "shared/run/server_slots.h"
 #include "shared/ipc/stats.h"
 #include "shared/model/device.h"
 #include "shared/model/network_backend.h"
@@ -146,6 +148,9 @@ class Supervisor {
   std::optional<run::RunLock> lock_;  // held for the supervisor's whole life
   std::unique_ptr<ipc::Stats> stats_;
   std::unique_ptr<ipc::ModelStore> store_;
+  // actors.inference: server: the request slots, kept for the whole run so that they outlive
+  // restarts of the server and of the actors.
+  std::unique_ptr<ipc::InferSlots> infer_;
   std::vector<std::unique_ptr<Process>> procs_;
   Process* learner_ = nullptr;
   Process* writer_ = nullptr;
@@ -327,6 +332,7 @@ std::string Supervisor::waiting_for(const Process& p) const {
   if (&p == learner_) return "the learner's checkpoint";
   if (&p == writer_) return "the writer flushing its last shard";
   if (p.name == "evaluator") return "the evaluator finishing a match";
+  if (p.name.rfind("server-", 0) == 0) return "the inference server finishing a batch";
   const int64_t pending = stats_->get(p.slot, ipc::kRecordsPending);
   if (pending > 0)
     return p.name + " draining " + std::to_string(pending) + " unacknowledged records";
@@ -391,9 +397,15 @@ void Supervisor::cleanup_shm() {
   stats_.reset();
   store_.reset();
   remove_run_objects(names_);
+  if (infer_) {
+    infer_.reset();
+    ipc::InferSlots::remove(names_.infer_slots(run::server_device(cfg_)));
+  }
 }
 
-// The role processes, in start order: writer, learner, evaluator (when enabled), actors.
+// The role processes, in start order: writer, learner, evaluator (when enabled), the
+// inference server (actors.inference: server), actors. stop_all stops the actors first, so
+// no actor waits on a server that has gone.
 void Supervisor::create_processes() {
   auto add = [&](const std::string& name, std::vector<std::string> args, int slot) {
     procs_.push_back(std::make_unique<Process>());
@@ -407,6 +419,11 @@ void Supervisor::create_processes() {
   learner_ = add("learner", {"learner", "--run-dir", run_dir_}, ipc::kLearnerSlot);
   if (cfg_.evaluator.enabled)
     add("evaluator", {"evaluator", "--run-dir", run_dir_}, ipc::kEvaluatorSlot);
+  if (cfg_.actors.inference == "server") {
+    const int d = run::server_device(cfg_);
+    add("server-" + std::to_string(d), run::server_role_args(run_dir_, d),
+        ipc::kFirstServerSlot + d);
+  }
   for (int i = 0; i < cfg_.actors.count; ++i)
     actors_.push_back(add("actor-" + std::to_string(i),
                           {"actor", "--run-dir", run_dir_, "--index", std::to_string(i)},
@@ -427,6 +444,8 @@ int Supervisor::run() {
   RunObjects objects = create_run_objects(names_, cfg_, *game);
   stats_ = std::move(objects.stats);
   store_ = std::move(objects.store);
+  if (cfg_.actors.inference == "server")
+    infer_ = run::create_server_slots(cfg_, *game, names_, run::server_device(cfg_));
   // The start of clock_, so that `zeroplay status` shows the elapsed time this line shows.
   stats_->set(ipc::kSupervisorSlot, ipc::kStartedNs,
               now_ns() - static_cast<int64_t>(clock_.seconds() * 1e9));

@@ -233,6 +233,19 @@ class Loader {
                "cosine decays over train.max_steps, which is 0 (no limit); set train.max_steps "
                "or use constant");
     }
+    if (c.actors.inference == "server") {
+      // One request is one pipeline group's batch (SelfPlayLoop::batch_capacity); the server
+      // does not split requests.
+      const long long games = (c.actors.games_per_actor + c.actors.pipeline - 1) /
+                              c.actors.pipeline;
+      const long long request = games * c.search.leaves_per_round;
+      if (request > c.server.max_batch)
+        fail_key("server.max_batch",
+                 "is " + std::to_string(c.server.max_batch) + ", smaller than one actor's " +
+                 "request of actors.games_per_actor / actors.pipeline x " +
+                 "search.leaves_per_round = " + std::to_string(request) +
+                 " positions (actors.inference: server)");
+    }
     if (c.evaluator.gating && !c.evaluator.enabled) {
       fail_key("evaluator.gating", "gating needs evaluator.enabled: true");
     }

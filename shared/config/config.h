@@ -54,7 +54,14 @@ struct ActorsConfig {
   int games_per_actor = 64;       // games played at once by one actor (the batch)
   uint64_t seed = 0;              // 0 = seed from the clock
   std::string gpu_lock = "auto";  // auto (on for CUDA) | on | off
+  std::string inference = "lock";  // lock (each actor owns a model) | server (one per device)
   int pipeline = 1;               // game groups whose evaluations overlap the others' search
+};
+
+// The inference server of actors.inference: server (one process per device).
+struct ServerConfig {
+  int max_batch = 1024;    // positions per forward pass at most
+  int max_wait_us = 2000;  // a batch closes this long after its first request at the latest
 };
 
 struct WriterConfig {
@@ -113,6 +120,7 @@ struct Config {
   MonitorConfig monitor;
   TrainConfig train;
   EvaluatorConfig evaluator;
+  ServerConfig server;
   std::string source;  // file the config came from ("" for defaults)
 };
 

@@ -178,6 +178,20 @@ std::vector<KeySpec> build_keys() {
           "the GPU, or a worker thread on the CPU), the actor searches the others. 1 = no "
           "overlap. Each group's batch is games_per_actor / pipeline games."),
 
+      key(ZP_KEY(actors, inference), one_of({"lock", "server"}),
+          "How actors reach the network. lock = each actor owns a model copy and runs its own "
+          "forward passes (under the GPU lock on CUDA); server = one inference-server process "
+          "per device owns the model, and actors send their batches through shared-memory "
+          "slots (server.max_batch, server.max_wait_us)."),
+
+      // --- server -------------------------------------------------------------------------
+      key(ZP_KEY(server, max_batch), range(1, 65536),
+          "actors.inference: server: positions in one forward pass at most. Every actor's "
+          "request (actors.games_per_actor x search.leaves_per_round) must fit."),
+      key(ZP_KEY(server, max_wait_us), range(0, 1000000),
+          "actors.inference: server: microseconds a batch waits for more requests after its "
+          "first one; it closes earlier when full or when every actor's request is in it."),
+
       // --- writer -------------------------------------------------------------------------
       key(ZP_KEY(writer, endpoint), checked(check_endpoint, "\"\" | ipc://PATH | tcp://HOST:PORT"),
           "ZeroMQ endpoint the writer binds and actors connect to. Empty = an ipc socket in the "
@@ -279,6 +293,9 @@ const std::vector<SectionSpec>& sections() {
       {"actors",
        "Self-play processes. Each actor plays many games at once and evaluates their leaves in "
        "one batched forward pass."},
+      {"server",
+       "The inference server (actors.inference: server): gathers the actors' requests into "
+       "batched forward passes on its device."},
       {"writer", "Receives finished games from the actors and writes checksummed shards."},
       {"learner",
        "Samples the replay window from the shards, trains the network and publishes weights."},

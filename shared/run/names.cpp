@@ -15,6 +15,7 @@
 
 #include "shared/core/error.h"
 #include "shared/core/parse.h"
+#include "shared/ipc/infer_slots.h"
 #include "shared/ipc/model_store.h"
 #include "shared/ipc/stats.h"
 
@@ -100,6 +101,10 @@ std::string RunNames::gpu_lock_path(int device) const {
   return gpu_lock_dir + "/gpu" + std::to_string(device) + ".lock";
 }
 
+std::string RunNames::infer_slots(int device) const {
+  return "zp-" + run_id + "-infer" + std::to_string(device);
+}
+
 std::string new_run_id() {
   std::random_device rd;  // /dev/urandom on Linux
   const uint32_t v = rd();
@@ -113,10 +118,12 @@ std::vector<std::string> remove_stale_objects() { return remove_stale_objects(""
 std::vector<std::string> remove_stale_objects(const std::string& id_prefix) {
   // Collect the run ids of "zp-<id>-stats" and "zp-<id>-models" objects.
   std::set<std::string> stats_ids, model_ids;
+  std::set<std::string> infer_names;  // "zp-<id>-infer<d>", removed with their run
   if (DIR* d = ::opendir("/dev/shm")) {
     while (dirent* e = ::readdir(d)) {
       const std::string name = e->d_name;
       if (name.rfind("zp-" + id_prefix, 0) != 0) continue;
+      if (name.find("-infer", 3) != std::string::npos) infer_names.insert(name);
       for (const char* suffix : {"-stats", "-models"}) {
         const std::string s = suffix;
         if (name.size() > 3 + s.size() && name.compare(name.size() - s.size(), s.size(), s) == 0) {
@@ -141,6 +148,11 @@ std::vector<std::string> remove_stale_objects(const std::string& id_prefix) {
     if (model_ids.count(id)) {
       ipc::ModelStore::remove(models);
       if (::stat(("/dev/shm/" + models).c_str(), &st) != 0) removed.push_back(models);
+    }
+    for (const std::string& infer : infer_names) {
+      if (infer.rfind("zp-" + id + "-infer", 0) != 0) continue;
+      ipc::InferSlots::remove(infer);
+      if (::stat(("/dev/shm/" + infer).c_str(), &st) != 0) removed.push_back(infer);
     }
   };
 

@@ -22,6 +22,9 @@ struct RunNames {
   static RunNames make(const std::string& run_id, const std::string& run_dir,
                        const std::string& writer_endpoint);
   std::string gpu_lock_path(int device) const;
+  // shm object of device d's inference-server request slots: "zp-<run_id>-infer<d>"
+  // (actors.inference: server; shared/ipc/infer_slots.h).
+  std::string infer_slots(int device) const;
 };
 
 // A fresh random run id (8 hex digits).

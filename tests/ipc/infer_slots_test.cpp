@@ -12,6 +12,7 @@
 #include <memory>
 #include <thread>
 
+#include "shared/config/config.h"
 #include "shared/core/clock.h"
 #include "shared/core/error.h"
 #include "shared/game/registry.h"
@@ -19,6 +20,7 @@
 #include "shared/ipc/infer_client.h"
 #include "shared/ipc/infer_slots.h"
 #include "shared/nn/scripted.h"
+#include "tests/test_support.h"
 
 namespace {
 
@@ -125,7 +127,7 @@ TEST_CASE("an inference-slot request is served by a server process and answered"
   const pid_t server = fork_server(seg, 1.0f, 7, 0);
   {
     int waits = 0;
-    InferClient client(*seg.slots, 1, [&] { ++waits; }, 10);
+    InferClient client(*seg.slots, 1, 1, [&] { ++waits; }, 10);
     CHECK(client.buffers().max_batch == kSlotPositions);
     CHECK(client.buffers().obs == seg.slots->obs(1));  // the search writes into the slot
     for (int round = 0; round < 3; ++round) {
@@ -149,9 +151,9 @@ TEST_CASE("the batcher puts several slots into one forward pass up to server.max
   fill(a, 4, 0.1f);
   fill(b, 4, 0.2f);
   fill(c, 3, 0.3f);
-  a.post(4);
-  b.post(4);
-  c.post(3);
+  a.submit(0, 4);
+  b.submit(0, 4);
+  c.submit(0, 3);
   // 4 + 4 fill max_batch 8 and close the batch at once; the third request waits.
   zp::Stopwatch sw;
   CHECK(batcher.serve_once(5, 100 * kMs) == 8);
@@ -161,10 +163,10 @@ TEST_CASE("the batcher puts several slots into one forward pass up to server.max
   CHECK(batcher.serve_once(6, 100 * kMs) == 3);
   CHECK(sw.seconds() >= 0.3);
   CHECK(backend.batch_sizes() == std::vector<int>{8, 3});
-  for (InferClient* x : {&a, &b, &c}) CHECK(x->answered());
-  a.collect();
-  b.collect();
-  c.collect();
+  for (InferClient* x : {&a, &b, &c}) CHECK(x->answered(0));
+  a.wait(0);
+  b.wait(0);
+  c.wait(0);
   CHECK(answer_is(a, 4, 0.1f, -1.0f));
   CHECK(answer_is(b, 4, 0.2f, -1.0f));
   CHECK(answer_is(c, 3, 0.3f, -1.0f));
@@ -195,7 +197,7 @@ TEST_CASE("slots abandoned by killed clients do not block the server serving oth
       InferClient c(*slots, slot);
       if (slot == 0) {
         fill(c, 2, 0.5f);
-        c.post(2);
+        c.submit(0, 2);
       }
       ::raise(SIGKILL);
     }
@@ -273,4 +275,58 @@ TEST_CASE("a restarted client resets its slot and never gets the dead owner's an
   c.compute(1);
   CHECK(answer_is(c, 1, 0.6f, 1.0f));
   kill_and_reap(server);
+}
+
+TEST_CASE("a client's pipeline lanes are separate slots served in one batch",
+          "[unit][ipc][infer]") {
+  Segment seg(3);
+  zp::nn::ScriptedBackend backend(*seg.game, 8, script(1.0f));
+  InferBatcher batcher(*seg.slots, backend, 8, 1000 * kMs);
+  InferClient client(*seg.slots, 1, 2);  // lanes 0 and 1 on slots 1 and 2
+  REQUIRE(client.lanes() == 2);
+  CHECK(client.lane_buffers(1).obs == seg.slots->obs(2));
+  CHECK_THROWS_AS(InferClient(*seg.slots, 2, 2), zp::ConfigError);  // slot 3 does not exist
+  for (int lane = 0; lane < 2; ++lane) {
+    zp::nn::BatchBuffers& b = client.lane_buffers(lane);
+    for (int i = 0; i < 2; ++i) {
+      std::fill(b.obs + i * b.obs_size, b.obs + (i + 1) * b.obs_size, 0.0f);
+      b.obs[i * b.obs_size] = 0.1f * (lane + 1) + 0.01f * i;
+      std::fill(b.legal + i * b.num_actions, b.legal + (i + 1) * b.num_actions, 1);
+    }
+    client.submit(lane, 2);
+  }
+  CHECK_FALSE(client.answered(0));
+  // Both lanes are every owned slot: the batch closes at once, without the 1 s max_wait.
+  zp::Stopwatch sw;
+  CHECK(batcher.serve_once(3, 100 * kMs) == 4);
+  CHECK(sw.seconds() < 0.5);
+  for (int lane = 0; lane < 2; ++lane) {
+    client.wait(lane);
+    CHECK(client.lane_buffers(lane).value[1] == Approx(0.1f * (lane + 1) + 0.01f));
+  }
+  client.wait(0);  // nothing outstanding: returns at once
+  CHECK(client.model_version() == 3);
+}
+
+TEST_CASE("actors.inference: server refuses a request larger than server.max_batch at load",
+          "[unit][ipc][infer][config]") {
+  const std::string tiny = zp::test::source_dir() + "/config/tiny.yaml";
+  // tiny.yaml: 8 games x 2 leaves = 16 positions per request.
+  CHECK_NOTHROW(zp::config::load_config(
+      tiny, {"actors.inference=server", "server.max_batch=16"}));
+  try {
+    zp::config::load_config(tiny, {"actors.inference=server", "server.max_batch=15"});
+    FAIL("no error");
+  } catch (const zp::ConfigError& e) {
+    CHECK(std::string(e.what()) ==
+          "--set server.max_batch=15: server.max_batch: is 15, smaller than one actor's request "
+          "of actors.games_per_actor / actors.pipeline x search.leaves_per_round = 16 positions "
+          "(actors.inference: server)");
+  }
+  // Two pipeline lanes halve the request; lock mode ignores the server's keys.
+  CHECK_NOTHROW(zp::config::load_config(
+      tiny, {"actors.inference=server", "server.max_batch=8", "actors.pipeline=2"}));
+  CHECK_NOTHROW(zp::config::load_config(tiny, {"server.max_batch=1"}));
+  CHECK_THROWS_AS(zp::config::load_config(tiny, {"actors.inference=gpu"}), zp::ConfigError);
+  CHECK_THROWS_AS(zp::config::load_config(tiny, {"server.max_wait_us=-1"}), zp::ConfigError);
 }
