@@ -153,9 +153,9 @@ later=$min_train
 modes=lock
 # Server mode where this build has it: bench selfplay refuses it with "not available" when not
 # (checked before the actor count, so --actors 0 makes the probe fail at once either way).
-if [ -x "$zp" ] && ! "$zp" bench selfplay "$selfplay_config" --mode server --actors 0 2>&1 |
-     grep -q 'not available'; then
-  modes=lock,server
+if [ -x "$zp" ]; then
+  probe=$("$zp" bench selfplay "$selfplay_config" --mode server --actors 0 2>&1)
+  case "$probe" in *"not available"*) ;; *) modes=lock,server ;; esac
 fi
 run_step selfplay "$(step_limit $box_selfplay $later)" $min_selfplay "$out/selfplay.log" - \
   "$zp" bench selfplay "$selfplay_config" --mode "$modes" "${selfplay_args[@]}" --json
