@@ -5,6 +5,10 @@
 // includes the device work). Prints a table, or one JSON object with --json.
 // Besides wall-clock rates it reports evals per CPU-second of this process (all threads):
 // on a shared, oversubscribed machine wall-clock rates drop, CPU-time rates much less.
+// Axes: --precision (auto, fp32, fp16, bf16) and --graphs (auto, on, off; CUDA graphs) give one
+// network per combination, each timed at every batch size (default: the config's values).
+// A combination the device cannot run (half precision or CUDA graphs on the CPU) gets one
+// row saying it is not applicable, never numbers.
 #include <time.h>
 
 #include <algorithm>
@@ -35,6 +39,17 @@ struct BenchInferenceOptions {
   double seconds = 2.0;
   std::string device;
   bool json = false;
+  std::vector<std::string> precisions;  // empty: model.precision
+  std::vector<std::string> graphs;      // empty: model.cuda_graphs
+};
+
+// One (precision, graphs) combination and its rows.
+struct Variant {
+  std::string precision, graphs;  // as asked
+  std::string note;               // not empty: not applicable on this device, why
+  std::string used_precision;     // what the backend ran (auto resolved)
+  bool used_graphs = false;
+  std::vector<BatchResult> results;
 };
 
 
@@ -79,16 +94,18 @@ BatchResult time_batch(nn::Backend& evaluator, int batch, double seconds) {
 
 namespace {
 
-// The --json object: the setup, then one entry per batch size.
+const char* graphs_word(bool on) { return on ? "on" : "off"; }
+
+// The --json object: the setup, then one entry per (precision, graphs, batch size); a
+// combination that does not apply is one entry with "applicable": false and a note.
 arena::Json results_json(const BenchInferenceOptions& o, const config::Config& cfg,
-                         const game::Game& game, const model::NetworkBackend& evaluator,
-                         const std::vector<BatchResult>& results) {
+                         const game::Game& game, const std::string& device,
+                         const std::vector<Variant>& variants) {
   const config::ModelConfig& m = cfg.model;
   arena::Json j;
   j["bench"] = "inference";
   j["game"] = game.name();
-  j["device"] = evaluator.device();
-  j["precision"] = evaluator.precision();
+  j["device"] = device;
   j["torch_threads"] = model::torch_threads();
   j["blocks"] = m.blocks;
   j["channels"] = m.channels;
@@ -96,22 +113,105 @@ arena::Json results_json(const BenchInferenceOptions& o, const config::Config& c
   j["value_channels"] = m.value_channels;
   j["value_hidden"] = m.value_hidden;
   j["seconds_per_batch"] = o.seconds;
-  j["speedup_base_batch"] = results.front().batch;
+  j["speedup_base_batch"] = o.batches.front();
   arena::Json rows = arena::Json::array();
-  for (const BatchResult& r : results) {
-    arena::Json row;
-    row["batch"] = r.batch;
-    row["calls"] = r.calls;
-    row["evals_per_s"] = r.evals_per_s;
-    row["evals_per_cpu_s"] = r.evals_per_cpu_s;
-    row["latency_ms_mean"] = r.mean_ms;
-    row["latency_ms_p50"] = r.p50_ms;
-    row["latency_ms_p90"] = r.p90_ms;
-    row["speedup"] = r.speedup;
-    rows.push_back(std::move(row));
+  for (const Variant& v : variants) {
+    if (!v.note.empty()) {
+      arena::Json row;
+      row["precision"] = v.precision;
+      row["graphs"] = v.graphs;
+      row["applicable"] = false;
+      row["note"] = v.note;
+      rows.push_back(std::move(row));
+      continue;
+    }
+    for (const BatchResult& r : v.results) {
+      arena::Json row;
+      row["precision"] = v.used_precision;  // what ran; auto resolved
+      row["graphs"] = graphs_word(v.used_graphs);
+      row["precision_asked"] = v.precision;
+      row["graphs_asked"] = v.graphs;
+      row["applicable"] = true;
+      row["batch"] = r.batch;
+      row["calls"] = r.calls;
+      row["evals_per_s"] = r.evals_per_s;
+      row["evals_per_cpu_s"] = r.evals_per_cpu_s;
+      row["latency_ms_mean"] = r.mean_ms;
+      row["latency_ms_p50"] = r.p50_ms;
+      row["latency_ms_p90"] = r.p90_ms;
+      row["speedup"] = r.speedup;
+      rows.push_back(std::move(row));
+    }
   }
   j["results"] = std::move(rows);
   return j;
+}
+
+// Checks every value of an axis option against the allowed ones; empty: {fallback}.
+std::vector<std::string> axis(const std::vector<std::string>& given, const std::string& fallback,
+                              const std::string& option, const std::vector<std::string>& allowed) {
+  if (given.empty()) return {fallback};
+  std::string list;
+  for (const std::string& a : allowed) list += (list.empty() ? "" : ", ") + a;
+  for (const std::string& v : given) {
+    if (std::find(allowed.begin(), allowed.end(), v) == allowed.end())
+      throw ConfigError(option + ": '" + v + "' is not one of " + list);
+  }
+  return given;
+}
+
+// Why (precision, graphs) cannot run on `device`; empty when it can.
+std::string not_applicable(const std::string& device, const std::string& precision,
+                           const std::string& graphs) {
+  if (device.rfind("cuda", 0) == 0) return "";
+  if (precision == "fp16" || precision == "bf16")
+    return precision + " inference needs a CUDA device; this one is " + device;
+  if (graphs == "on") return "CUDA graphs need a CUDA device; this one is " + device;
+  return "";
+}
+
+void time_variant(const config::Config& cfg, const game::Game& game,
+                  const std::vector<int>& batches, double seconds, Variant& v) {
+  config::ModelConfig m = cfg.model;
+  m.precision = v.precision;
+  m.cuda_graphs = v.graphs;
+  const int max_batch = *std::max_element(batches.begin(), batches.end());
+  auto evaluator = model::make_torch_backend(game, m, max_batch);
+  nn::fill_random_positions(game, evaluator->buffers(), max_batch, 12345);
+  v.used_precision = evaluator->precision();
+  v.used_graphs = evaluator->cuda_graphs();
+  for (int b : batches) v.results.push_back(time_batch(*evaluator, b, seconds));
+  for (BatchResult& r : v.results) r.speedup = r.evals_per_s / v.results.front().evals_per_s;
+}
+
+void print_table(const BenchInferenceOptions& o, const config::Config& cfg,
+                 const game::Game& game, const std::string& device,
+                 const std::vector<Variant>& variants) {
+  const game::ObsShape obs = game.observation_shape();
+  const config::ModelConfig& m = cfg.model;
+  std::printf(
+      "bench inference: %s, resnet %dx%d (policy %d, value %d/%d), obs %dx%dx%d, "
+      "%d actions\n",
+      game.name().c_str(), m.blocks, m.channels, m.policy_channels, m.value_channels,
+      m.value_hidden, obs.planes, obs.height, obs.width, game.num_actions());
+  std::printf("device %s, torch threads %d, %.1f s per batch size\n", device.c_str(),
+              model::torch_threads(), o.seconds);
+  std::printf("%9s %6s %7s %11s %9s %9s %9s %9s %13s\n", "precision", "graphs", "batch",
+              "evals/s", "mean ms", "p50 ms", "p90 ms", "speedup", "evals/cpu-s");
+  for (const Variant& v : variants) {
+    if (!v.note.empty()) {
+      std::printf("%9s %6s   not applicable: %s\n", v.precision.c_str(), v.graphs.c_str(),
+                  v.note.c_str());
+      continue;
+    }
+    for (const BatchResult& r : v.results) {
+      std::printf("%9s %6s %7d %11.0f %9.3f %9.3f %9.3f %8.2fx %13.0f\n",
+                  v.used_precision.c_str(), graphs_word(v.used_graphs), r.batch, r.evals_per_s,
+                  r.mean_ms, r.p50_ms, r.p90_ms, r.speedup, r.evals_per_cpu_s);
+    }
+  }
+  std::printf("(speedup: evals/s relative to batch %d of the same precision and graphs)\n",
+              o.batches.front());
 }
 
 void run_bench_inference(const BenchInferenceOptions& o) {
@@ -119,40 +219,34 @@ void run_bench_inference(const BenchInferenceOptions& o) {
                            ? config::load_config_string("", "<defaults>", o.overrides)
                            : config::load_config(o.config_path, o.overrides);
   if (!o.device.empty()) cfg.model.device = o.device;
-  std::vector<int> batches = o.batches;
-  for (int b : batches) {
+  for (int b : o.batches) {
     if (b < 1) throw ConfigError("--batches: batch sizes must be >= 1, got " + std::to_string(b));
   }
-  const int max_batch = *std::max_element(batches.begin(), batches.end());
+  const std::vector<std::string> precisions = axis(o.precisions, cfg.model.precision,
+                                                   "--precision", {"auto", "fp32", "fp16", "bf16"});
+  const std::vector<std::string> graphs =
+      axis(o.graphs, cfg.model.cuda_graphs, "--graphs", {"auto", "on", "off"});
+  const std::string device = model::resolve_device(cfg.model.device, "model.device");
   auto game = game::make_game(cfg.game.name, {cfg.game.board_size});
-  auto evaluator = model::make_torch_backend(*game, cfg.model, max_batch);
-  nn::fill_random_positions(*game, evaluator->buffers(), max_batch, 12345);
-
-  std::vector<BatchResult> results;
-  for (int b : batches) results.push_back(time_batch(*evaluator, b, o.seconds));
-  for (BatchResult& r : results) r.speedup = r.evals_per_s / results.front().evals_per_s;
-
-  const game::ObsShape obs = game->observation_shape();
-  const config::ModelConfig& m = cfg.model;
+  std::vector<Variant> variants;
+  for (const std::string& p : precisions) {
+    for (const std::string& g : graphs) {
+      Variant v;
+      v.precision = p;
+      v.graphs = g;
+      v.note = not_applicable(device, p, g);
+      if (v.note.empty()) {
+        if (!o.json) std::fprintf(stderr, "[bench] precision %s, graphs %s\n", p.c_str(), g.c_str());
+        time_variant(cfg, *game, o.batches, o.seconds, v);
+      }
+      variants.push_back(std::move(v));
+    }
+  }
   if (o.json) {
-    std::printf("%s\n", arena::json_line(results_json(o, cfg, *game, *evaluator, results)).c_str());
+    std::printf("%s\n", arena::json_line(results_json(o, cfg, *game, device, variants)).c_str());
     return;
   }
-  std::printf(
-      "bench inference: %s, resnet %dx%d (policy %d, value %d/%d), obs %dx%dx%d, "
-      "%d actions\n",
-      game->name().c_str(), m.blocks, m.channels, m.policy_channels, m.value_channels,
-      m.value_hidden, obs.planes, obs.height, obs.width, game->num_actions());
-  std::printf("device %s, precision %s, torch threads %d, %.1f s per batch size\n",
-              evaluator->device().c_str(), evaluator->precision().c_str(), model::torch_threads(),
-              o.seconds);
-  std::printf("%7s %11s %9s %9s %9s %9s %13s\n", "batch", "evals/s", "mean ms", "p50 ms", "p90 ms",
-              "speedup", "evals/cpu-s");
-  for (const BatchResult& r : results) {
-    std::printf("%7d %11.0f %9.3f %9.3f %9.3f %8.2fx %13.0f\n", r.batch, r.evals_per_s, r.mean_ms,
-                r.p50_ms, r.p90_ms, r.speedup, r.evals_per_cpu_s);
-  }
-  std::printf("(speedup: evals/s relative to batch %d)\n", results.front().batch);
+  print_table(o, cfg, *game, device, variants);
 }
 
 }  // namespace
@@ -170,6 +264,13 @@ void add_bench_inference(CLI::App& bench) {
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   cmd->add_option("--device", o->device, "Device (overrides model.device): auto, cpu, cuda:N");
+  cmd->add_option("--precision", o->precisions,
+                  "Precisions to time, comma-separated: auto, fp32, fp16, bf16 (default: "
+                  "model.precision)")
+      ->delimiter(',');
+  cmd->add_option("--graphs", o->graphs,
+                  "CUDA graphs, comma-separated: auto, on, off (default: model.cuda_graphs)")
+      ->delimiter(',');
   cmd->add_flag("--json", o->json, "Print one JSON object instead of a table");
   cmd->callback([o] { run_bench_inference(*o); });
 }
