@@ -47,7 +47,9 @@
 #include "shared/model/device.h"
 #include "shared/model/network_backend.h"
 #include "shared/model/trainer.h"
+#include "shared/ipc/infer_slots.h"
 #include "shared/run/files.h"
+#include "shared/run/server_slots.h"
 #include "supervisor/run_setup.h"
 #include "supervisor/status.h"
 #include "cli/bench_inference.h"
@@ -74,9 +76,6 @@ struct BenchSelfplayOptions {
   bool json = false;
 };
 
-// Whether this build can run server mode rows (actors.inference: server, issue 9 part 1):
-// not yet, the inference server role has not landed.
-bool server_mode_available() { return false; }
 
 // One-line errors for bad arguments, before anything starts.
 void check_options(const BenchSelfplayOptions& o) {
@@ -84,9 +83,6 @@ void check_options(const BenchSelfplayOptions& o) {
   for (const std::string& m : o.modes) {
     if (m != "lock" && m != "server")
       throw ConfigError("bench selfplay --mode: unknown mode '" + m + "' (lock or server)");
-    if (m == "server" && !server_mode_available())
-      throw ConfigError("bench selfplay --mode server: not available yet in this build "
-                        "(the inference server role has not landed); use --mode lock");
   }
   if (o.actors.empty()) throw ConfigError("bench selfplay --actors: give at least one count");
   for (int n : o.actors)
@@ -222,6 +218,7 @@ class RowRun {
   RowRun& operator=(const RowRun&) = delete;
 
   ipc::Stats& stats() { return *objects_.stats; }
+  const run::RunNames& names() const { return names_; }
   // Throws StateError naming the actor (and its log) when one has exited.
   void check_alive();
   int started() const;  // actors that finished their first network batch
@@ -232,7 +229,11 @@ class RowRun {
   run::RunNames names_;
   supervisor::RunObjects objects_;
   std::unique_ptr<RecordSink> sink_;
-  std::vector<pid_t> pids_;
+  std::vector<pid_t> pids_;  // the actors
+  // Server mode: the request slots (kept for the row's life) and the server process.
+  std::unique_ptr<ipc::InferSlots> infer_;
+  int device_ = 0;
+  pid_t server_pid_ = -1;
   bool failed_ = false;  // keep the directory (its logs) for the error message
 };
 
@@ -245,6 +246,13 @@ RowRun::RowRun(const config::Config& cfg, const game::Game& game, const std::str
   objects_ = supervisor::create_run_objects(names_, cfg_, game);
   objects_.store->publish_latest(1, model_bytes);
   sink_ = std::make_unique<RecordSink>(names_, data::max_record_bytes(game));
+  if (cfg_.actors.inference == "server") {  // the server first, as the supervisor does
+    device_ = run::server_device(cfg_);
+    infer_ = run::create_server_slots(cfg_, game, names_, device_);
+    server_pid_ = supervisor::spawn_role(run::server_role_args(dir_, device_),
+                                         paths.out("server-" + std::to_string(device_)));
+    objects_.stats->set(ipc::kFirstServerSlot + device_, ipc::kStarts, 1);
+  }
   for (int i = 0; i < cfg_.actors.count; ++i) {
     const std::string name = "actor-" + std::to_string(i);
     pids_.push_back(supervisor::spawn_role(
@@ -253,17 +261,27 @@ RowRun::RowRun(const config::Config& cfg, const game::Game& game, const std::str
   }
 }
 
+// "exit code N" or "signal NAME" of a waitpid status.
+std::string exit_text(int status) {
+  return WIFEXITED(status) ? "exit code " + std::to_string(WEXITSTATUS(status))
+                           : std::string("signal ") + strsignal(WTERMSIG(status));
+}
+
 void RowRun::check_alive() {
+  int status = 0;
+  if (server_pid_ > 0 && waitpid(server_pid_, &status, WNOHANG) == server_pid_) {
+    server_pid_ = -1;
+    failed_ = true;
+    const std::string name = "server-" + std::to_string(device_);
+    throw StateError("bench selfplay: " + name + " exited (" + exit_text(status) + "); see " +
+                     run::RunPaths(dir_).log(name) + " and .out");
+  }
   for (size_t i = 0; i < pids_.size(); ++i) {
-    int status = 0;
     if (pids_[i] <= 0 || waitpid(pids_[i], &status, WNOHANG) != pids_[i]) continue;
     pids_[i] = -1;
     failed_ = true;
     const std::string name = "actor-" + std::to_string(i);
-    const std::string how = WIFEXITED(status)
-                                ? "exit code " + std::to_string(WEXITSTATUS(status))
-                                : std::string("signal ") + strsignal(WTERMSIG(status));
-    throw StateError("bench selfplay: " + name + " exited (" + how + "); see " +
+    throw StateError("bench selfplay: " + name + " exited (" + exit_text(status) + "); see " +
                      run::RunPaths(dir_).log(name) + " and .out");
   }
 }
@@ -275,13 +293,14 @@ int RowRun::started() const {
   return n;
 }
 
-RowRun::~RowRun() {
-  for (pid_t pid : pids_)
+// SIGTERM to every pid of `pids`, then waits; SIGKILL for those still there after 20 s.
+void stop_processes(std::vector<pid_t>& pids) {
+  for (pid_t pid : pids)
     if (pid > 0) kill(pid, SIGTERM);
   Stopwatch sw;
   for (bool alive = true; alive;) {
     alive = false;
-    for (pid_t& pid : pids_) {
+    for (pid_t& pid : pids) {
       if (pid <= 0) continue;
       if (waitpid(pid, nullptr, WNOHANG) == pid)
         pid = -1;
@@ -289,7 +308,7 @@ RowRun::~RowRun() {
         alive = true;
     }
     if (alive && sw.seconds() > 20) {
-      for (pid_t& pid : pids_)
+      for (pid_t& pid : pids)
         if (pid > 0) {
           kill(pid, SIGKILL);
           waitpid(pid, nullptr, 0);
@@ -299,8 +318,18 @@ RowRun::~RowRun() {
     }
     if (alive) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
+}
+
+RowRun::~RowRun() {
+  stop_processes(pids_);  // actors first: none is left waiting on a server that has gone
+  std::vector<pid_t> server{server_pid_};
+  stop_processes(server);
   sink_.reset();
   objects_ = {};
+  if (infer_) {
+    infer_.reset();
+    ipc::InferSlots::remove(names_.infer_slots(device_));
+  }
   supervisor::remove_run_objects(names_);
   std::error_code ec;
   if (!failed_) fs::remove_all(dir_, ec);
@@ -369,8 +398,9 @@ Row measure_row(const BenchSelfplayOptions& o, const std::string& mode,
   row.lock_used = row.mode == "lock" && lock_in_use(cfg, device);
   const std::string label = row.mode + " " + std::to_string(row.actors) + " actors x " +
                             std::to_string(row.games_per_actor) + " games";
-  std::fprintf(stderr, "[bench] %s: starting\n", label.c_str());
   RowRun run(cfg, game, dir, model_bytes);
+  std::fprintf(stderr, "[bench] %s: starting (run %s in %s)\n", label.c_str(),
+               run.names().run_id.c_str(), dir.c_str());
   wait_for_actors(run, label, row.actors, o.start_timeout);
   watch(run, o.warmup, "warm-up", label, cfg);
   const supervisor::Snapshot s0 = supervisor::take_snapshot(run.stats());
@@ -557,7 +587,7 @@ config::Config row_config(const BenchSelfplayOptions& o, const std::string& mode
   if (games > 0) overrides.push_back("actors.games_per_actor=" + std::to_string(games));
   overrides.push_back("writer.endpoint=");
   overrides.push_back("evaluator.enabled=false");
-  if (server_mode_available()) overrides.push_back("actors.inference=" + mode);
+  overrides.push_back("actors.inference=" + mode);
   return config::load_config(o.config_path, overrides);
 }
 

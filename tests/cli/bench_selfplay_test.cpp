@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "shared/core/error.h"
 #include "shared/ipc/stats.h"
@@ -57,10 +58,35 @@ int stats_blocks_of(int pid) {
   return n;
 }
 
-// Models stores, stats blocks and row directories the bench could have left.
-void check_nothing_left(const std::string& tmpdir, int bench_pid) {
+// The run ids of the rows a bench started, from its "starting (run ID in DIR)" lines.
+std::vector<std::string> row_run_ids(const std::string& output) {
+  std::vector<std::string> ids;
+  const std::string mark = "starting (run ";
+  for (size_t at = output.find(mark); at != std::string::npos; at = output.find(mark, at + 1))
+    ids.push_back(output.substr(at + mark.size(), output.find(' ', at + mark.size()) -
+                                                      (at + mark.size())));
+  return ids;
+}
+
+// Shared-memory objects (stats, model store, server slots) of run `id` still in /dev/shm.
+int shm_objects_of(const std::string& id) {
+  int n = 0;
+  for (const auto& e : fs::directory_iterator("/dev/shm"))
+    n += e.path().filename().string().rfind("zp-" + id + "-", 0) == 0;
+  return n;
+}
+
+// Processes, shared-memory objects and row directories the bench could have left.
+void check_nothing_left(const std::string& tmpdir, int bench_pid, const std::string& output) {
   CHECK(processes_naming(tmpdir) == 0);
   CHECK(stats_blocks_of(bench_pid) == 0);
+  const std::vector<std::string> ids = row_run_ids(output);
+  CHECK_FALSE(ids.empty());
+  for (const std::string& id : ids) {
+    INFO("run " << id);
+    CHECK(id.size() == 8);
+    CHECK(shm_objects_of(id) == 0);
+  }
   int left = 0;
   for (const auto& e : fs::directory_iterator(tmpdir)) {
     INFO(e.path().string());
@@ -84,8 +110,6 @@ TEST_CASE("bench selfplay refuses bad arguments in one line", "[unit]") {
   check_one_line_error(bench("--warmup -1"), "bench selfplay --warmup: ");
   check_one_line_error(bench("--games 0"),
                        "bench selfplay --games: 0 games per actor is out of range (at least 1)");
-  check_one_line_error(bench("--mode lock,server"),
-                       "bench selfplay --mode server: not available yet in this build");
 }
 
 TEST_CASE("bench selfplay measures real actors against the ceiling and cleans up",
@@ -104,7 +128,7 @@ TEST_CASE("bench selfplay measures real actors against the ceiling and cleans up
   fs::remove(out_path);
   INFO(output);
   REQUIRE(code == 0);
-  CHECK(output.find("[bench] lock 1 actors x 2 games: starting") != std::string::npos);
+  CHECK(output.find("[bench] lock 1 actors x 2 games: starting (run ") != std::string::npos);
   CHECK(output.find("[bench] ceiling: bench inference at batch") != std::string::npos);
   const std::string last = output.substr(output.rfind("{\"bench\""));
   const auto j = nlohmann::json::parse(last);
@@ -125,23 +149,55 @@ TEST_CASE("bench selfplay measures real actors against the ceiling and cleans up
   CHECK(j["rows"][0]["games_per_actor"] == 2);
   CHECK(j["rows"][1]["games_per_actor"] == 4);
   CHECK(j["recommendation"]["positions_per_s"].get<double>() == best);
-  check_nothing_left(tmp.path(), child.pid());
+  check_nothing_left(tmp.path(), child.pid(), output);
 }
 
-TEST_CASE("bench selfplay stopped by Ctrl-C leaves no process, shm object or directory",
+TEST_CASE("bench selfplay runs server mode rows: an inference server and its actors",
+          "[integration]") {
+  zp::test::TempDir tmp;
+  const std::string out_path = tmp.path() + ".out";
+  setenv("TMPDIR", tmp.path().c_str(), 1);
+  zp::test::ChildProcess child(
+      {zp::test::zeroplay_binary(), "bench", "selfplay", tiny_config(), "--mode", "server,lock",
+       "--actors", "2", "--seconds", "1.5", "--warmup", "0.5", "--ceiling-seconds", "0.5",
+       "--json"},
+      out_path);
+  unsetenv("TMPDIR");
+  const int code = child.wait(180);
+  const std::string output = zp::test::read_text(out_path);
+  fs::remove(out_path);
+  INFO(output);
+  REQUIRE(code == 0);
+  const auto j = nlohmann::json::parse(output.substr(output.rfind("{\"bench\"")));
+  REQUIRE(j["rows"].size() == 2);
+  const auto& server = j["rows"][0];
+  CHECK(server["mode"] == "server");
+  CHECK(server["positions"].get<int64_t>() > 0);
+  CHECK(server["server_cpu_cores"].get<double>() > 0);  // the server ran the forward passes
+  CHECK(server["mean_batch"].get<double>() >= 1.0);
+  // One server batch holds at most both actors' requests (2 x 8 games x 2 leaves).
+  CHECK(server["mean_batch"].get<double>() <= 32.0);
+  CHECK(server["ceiling_ratio"].get<double>() > 0);
+  CHECK(j["rows"][1]["mode"] == "lock");
+  CHECK(j["rows"][1]["server_cpu_cores"].get<double>() == 0);
+  check_nothing_left(tmp.path(), child.pid(), output);
+}
+
+TEST_CASE("bench selfplay stopped by Ctrl-C in server mode leaves no process, shm object or "
+          "directory",
           "[integration]") {
   zp::test::TempDir tmp;
   const std::string out_path = tmp.path() + ".out";
   setenv("TMPDIR", tmp.path().c_str(), 1);
   zp::test::ChildProcess child({zp::test::zeroplay_binary(), "bench", "selfplay", tiny_config(),
-                                "--actors", "2", "--seconds", "60"},
+                                "--mode", "server", "--actors", "2", "--seconds", "60"},
                                out_path);
   unsetenv("TMPDIR");
   const bool measuring = zp::test::wait_until(
       [&] { return zp::test::read_text(out_path).find("measuring") != std::string::npos; }, 120);
   INFO(zp::test::read_text(out_path));
   REQUIRE(measuring);
-  CHECK(processes_naming(tmp.path()) == 2);  // the two actors run from the row directory
+  CHECK(processes_naming(tmp.path()) == 3);  // the server and two actors of the row directory
   child.signal(SIGINT);
   const int code = child.wait(60);
   const std::string output = zp::test::read_text(out_path);
@@ -149,5 +205,5 @@ TEST_CASE("bench selfplay stopped by Ctrl-C leaves no process, shm object or dir
   INFO(output);
   CHECK(code == 1);
   CHECK(output.find("zeroplay: error: bench selfplay: interrupted") != std::string::npos);
-  check_nothing_left(tmp.path(), child.pid());
+  check_nothing_left(tmp.path(), child.pid(), output);
 }
