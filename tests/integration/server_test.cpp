@@ -3,6 +3,9 @@
 // with the inference server as the role that is killed, and an actor killed while it waits on
 // the server. Tagged [integration][server].
 #include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <filesystem>
@@ -11,8 +14,11 @@
 #include <vector>
 
 #include "shared/data/shard.h"
+#include "shared/ipc/infer_slots.h"
+#include "shared/core/error.h"
 #include "shared/ipc/stats.h"
 #include "shared/run/context.h"
+#include "shared/run/names.h"
 #include "tests/integration/train_support.h"
 #include "tests/test_support.h"
 
@@ -173,4 +179,29 @@ TEST_CASE("server mode: kill -9 of the inference server and of a waiting actor a
   const std::string id = zp::run::load_run_context(run).names.run_id;
   for (const auto& e : fs::directory_iterator("/dev/shm"))
     CHECK(e.path().filename().string().find("zp-" + id) != 0);
+}
+
+TEST_CASE("a dead run's inference slots are removed with its other shared objects",
+          "[unit][server]") {
+  // A pid that surely belongs to no process: a child already reaped.
+  const pid_t dead = ::fork();
+  if (dead == 0) ::_exit(0);
+  ::waitpid(dead, nullptr, 0);
+  const std::string prefix = "stale" + zp::run::new_run_id();
+  const std::string dead_id = prefix + zp::run::new_run_id();
+  const std::string live_id = prefix + zp::run::new_run_id();
+  zp::ipc::InferLayout layout{2, 4, 8, 3};
+  for (const std::string& id : {dead_id, live_id}) {
+    zp::ipc::Stats::create("zp-" + id + "-stats", 1)
+        ->set(zp::ipc::kSupervisorSlot, zp::ipc::kPid, id == dead_id ? dead : ::getpid());
+    zp::ipc::InferSlots::create("zp-" + id + "-infer0", layout);
+  }
+  const auto removed = zp::run::remove_stale_objects(prefix);
+  const std::set<std::string> r(removed.begin(), removed.end());
+  CHECK(r.count("zp-" + dead_id + "-infer0") == 1);
+  CHECK(r.count("zp-" + live_id + "-infer0") == 0);
+  CHECK_THROWS_AS(zp::ipc::InferSlots::open("zp-" + dead_id + "-infer0"), zp::IoError);
+  CHECK_NOTHROW(zp::ipc::InferSlots::open("zp-" + live_id + "-infer0"));
+  zp::ipc::Stats::remove("zp-" + live_id + "-stats");
+  zp::ipc::InferSlots::remove("zp-" + live_id + "-infer0");
 }

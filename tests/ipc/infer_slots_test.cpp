@@ -6,11 +6,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cmath>
 #include <memory>
 #include <thread>
+#include <vector>
 
 #include "shared/config/config.h"
 #include "shared/core/clock.h"
@@ -34,7 +36,21 @@ std::string unique_name() {
   return "zp-test-infer-" + std::to_string(::getpid()) + "-" + std::to_string(++n);
 }
 
-// A segment for tic-tac-toe positions, removed when the test ends.
+// The children a test forked and has not reaped yet. A test that fails half-way (a REQUIRE, an
+// exception) must not leave a server or a client looping forever: the segment's destructor
+// kills and reaps them.
+std::vector<pid_t> g_children;
+
+pid_t track(pid_t pid) {
+  if (pid > 0) g_children.push_back(pid);
+  return pid;
+}
+
+void reaped(pid_t pid) {
+  g_children.erase(std::remove(g_children.begin(), g_children.end(), pid), g_children.end());
+}
+
+// A segment for tic-tac-toe positions, removed (with the test's children) when the test ends.
 struct Segment {
   std::shared_ptr<const zp::game::Game> game = zp::game::make_game("tictactoe");
   std::string name = unique_name();
@@ -47,7 +63,14 @@ struct Segment {
     l.num_actions = game->num_actions();
     slots = InferSlots::create(name, l);
   }
-  ~Segment() { InferSlots::remove(name); }
+  ~Segment() {
+    for (pid_t pid : g_children) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, nullptr, 0);
+    }
+    g_children.clear();
+    InferSlots::remove(name);
+  }
 };
 
 // Scripted "networks" that tell their answers apart: value = sign * obs[0] (uniform policy),
@@ -90,12 +113,13 @@ pid_t fork_server(const Segment& seg, float sign, int64_t version, int pause_ms,
     batcher.set_model_version(version);
     for (;;) batcher.serve_once(version, 100 * kMs);
   }
-  return pid;
+  return track(pid);
 }
 
 void kill_and_reap(pid_t pid) {
   ::kill(pid, SIGKILL);
   ::waitpid(pid, nullptr, 0);
+  reaped(pid);
 }
 
 // Waits up to `timeout_s` for `pid`; its exit code, 128 + signal, or -1 on timeout.
@@ -103,8 +127,10 @@ int wait_exit(pid_t pid, double timeout_s) {
   zp::Stopwatch sw;
   int status = 0;
   while (sw.seconds() < timeout_s) {
-    if (::waitpid(pid, &status, WNOHANG) == pid)
+    if (::waitpid(pid, &status, WNOHANG) == pid) {
+      reaped(pid);
       return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   return -1;
@@ -229,7 +255,7 @@ TEST_CASE("a server killed mid-batch is replaced and the waiting client gets its
   Segment seg(2);
   // The client: waits for its answer, exits 0 when it came from the second server (sign -1,
   // version 9), 2 when it came from another, 1 on an exception.
-  const pid_t client = ::fork();
+  const pid_t client = track(::fork());
   if (client == 0) {
     int rc = 1;
     try {
@@ -258,7 +284,7 @@ TEST_CASE("a restarted client resets its slot and never gets the dead owner's an
           "[unit][ipc][infer]") {
   Segment seg(1);
   // The old owner submits 0.3 and is killed while a slow server (1 s per position) holds it.
-  const pid_t old_owner = ::fork();
+  const pid_t old_owner = track(::fork());
   if (old_owner == 0) {
     auto slots = InferSlots::open(seg.name);
     InferClient c(*slots, 0);
