@@ -13,10 +13,11 @@
 #   2. gpu-tests  the [gpu] Catch2 tests (--cpu: they report Skipped, exit 77, which passes)
 #   3. inference  bench inference: GPU fp32 and bf16, CUDA graphs on and off, batches 64..4096,
 #                 the 10x128 network; --cpu: fp32, tiny model, batches 1 and 8
-#   4. selfplay   bench selfplay: lock and server mode (server where this build has it) at 1, 2,
-#                 4, 8 and 16 actors; --cpu: tiny model, 1 and 2 actors, a few seconds a row
-#   5. train      zeroplay train config/connect4.yaml for 3 minutes (--cpu: config/tiny.yaml,
-#                 20 s), keeping its final status line
+#   4. selfplay   bench selfplay at 1, 2, 4, 8 and 16 actors, one run per mode (selfplay-lock,
+#                 then selfplay-server where this build has it: a slow one loses only its own
+#                 rows); --cpu: tiny model, 1 and 2 actors, a few seconds a row
+#   5. train      zeroplay train config/connect4.yaml for 3 minutes (less when the steps before
+#                 took longer; --cpu: config/tiny.yaml, 20 s), keeping its final status line
 # Everything goes under DIR, few files (the GPU tool brings back at most 8): summary.json
 # (each step's status, seconds, exit code, the benches' JSON and the train's final status
 # line), tables.md (the same as markdown tables), and one log per step (build.log, tests.log,
@@ -33,7 +34,7 @@ while [ $# -gt 0 ]; do
     --cpu) mode=cpu; shift ;;
     --out) [ $# -ge 2 ] || { echo "device-check: --out needs a directory" >&2; exit 2; }
            out="$2"; shift 2 ;;
-    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
     *) echo "device-check: unknown argument '$1' (--cpu, --out DIR)" >&2; exit 2 ;;
   esac
 done
@@ -51,11 +52,11 @@ if [ "$mode" = gpu ]; then
   build_dir=build-gpu
   total_s=${ZP_DC_TOTAL_S:-560}
   # Step boxes (seconds) and the least each needs to be worth starting.
-  box_build=240; box_tests=60; box_inference=75; box_selfplay=170; box_train=215
-  min_build=60; min_tests=10; min_inference=20; min_selfplay=40; min_train=60
+  box_build=240; box_tests=60; box_inference=75; box_selfplay=90; box_train=215
+  min_build=60; min_tests=10; min_inference=20; min_selfplay=30; min_train=60
   train_config=config/connect4.yaml; train_seconds=180
   selfplay_config=config/connect4.yaml
-  selfplay_args=(--actors 1,2,4,8,16 --seconds 5 --warmup 2 --ceiling-seconds 1)
+  selfplay_args=(--actors 1,2,4,8,16 --seconds 4 --warmup 2 --ceiling-seconds 1)
   inference_config=config/connect4.yaml
   inference_args=(--set model.blocks=10 --set model.channels=128
                   --batches 64,128,256,512,1024,2048,4096 --seconds 0.5)
@@ -63,8 +64,8 @@ if [ "$mode" = gpu ]; then
 else
   build_dir="${ZEROPLAY_BUILD_DIR:-build}"
   total_s=${ZP_DC_TOTAL_S:-150}
-  box_build=10; box_tests=30; box_inference=30; box_selfplay=60; box_train=50
-  min_build=1; min_tests=5; min_inference=5; min_selfplay=15; min_train=25
+  box_build=10; box_tests=30; box_inference=30; box_selfplay=40; box_train=50
+  min_build=1; min_tests=5; min_inference=5; min_selfplay=10; min_train=25
   train_config=config/tiny.yaml; train_seconds=20
   selfplay_config=config/tiny.yaml
   selfplay_args=(--actors 1,2 --seconds 1.5 --warmup 0.5 --ceiling-seconds 0.3)
@@ -120,7 +121,7 @@ run_step() {
 }
 
 # ---- 1. build ---------------------------------------------------------------------------------
-later=$(( min_tests + min_inference + min_selfplay + min_train ))
+later=$(( min_tests + min_inference + 2 * min_selfplay + min_train ))
 if [ "$mode" = gpu ]; then
   run_step build "$(step_limit $box_build $later)" $min_build "$out/build.log" - \
     bash scripts/gpu/build.sh "$build_dir"
@@ -133,14 +134,14 @@ else
 fi
 
 # ---- 2. [gpu] tests ---------------------------------------------------------------------------
-later=$(( min_inference + min_selfplay + min_train ))
+later=$(( min_inference + 2 * min_selfplay + min_train ))
 skip=-
 [ "$mode" = cpu ] && skip=77
 run_step gpu-tests "$(step_limit $box_tests $later)" $min_tests "$out/tests.log" "$skip" \
   "$tests_bin" --gpu-gate "[gpu]"
 
 # ---- 3. bench inference -----------------------------------------------------------------------
-later=$(( min_selfplay + min_train ))
+later=$(( 2 * min_selfplay + min_train ))
 axes=()
 if [ -x "$zp" ] && "$zp" bench inference --help 2>/dev/null | grep -q -- '--precision'; then
   axes=("${inference_axes[@]}")
@@ -149,22 +150,26 @@ run_step inference "$(step_limit $box_inference $later)" $min_inference "$out/in
   "$zp" bench inference "$inference_config" "${inference_args[@]}" "${axes[@]}" --json
 
 # ---- 4. bench selfplay ------------------------------------------------------------------------
-later=$min_train
-modes=lock
 # Server mode where this build has it: bench selfplay refuses it with "not available" when not
 # (checked before the actor count, so --actors 0 makes the probe fail at once either way).
+modes=(lock)
 if [ -x "$zp" ]; then
   probe=$("$zp" bench selfplay "$selfplay_config" --mode server --actors 0 2>&1)
-  case "$probe" in *"not available"*) ;; *) modes=lock,server ;; esac
+  case "$probe" in *"not available"*) ;; *) modes+=(server) ;; esac
 fi
-run_step selfplay "$(step_limit $box_selfplay $later)" $min_selfplay "$out/selfplay.log" - \
-  "$zp" bench selfplay "$selfplay_config" --mode "$modes" "${selfplay_args[@]}" --json
+for m in "${modes[@]}"; do
+  later=$min_train
+  [ "$m" = lock ] && [ "${#modes[@]}" -gt 1 ] && later=$(( min_selfplay + min_train ))
+  run_step "selfplay-$m" "$(step_limit $box_selfplay $later)" $min_selfplay "$out/selfplay.log" - \
+    "$zp" bench selfplay "$selfplay_config" --mode "$m" "${selfplay_args[@]}" --json
+done
 
 # ---- 5. train ---------------------------------------------------------------------------------
 limit=$(step_limit $box_train 0)
 secs=$train_seconds
 [ $(( limit - 35 )) -lt "$secs" ] && secs=$(( limit - 35 ))
 [ "$secs" -lt 5 ] && secs=5
+export ZP_DC_TRAIN_SECONDS=$secs
 run_step train "$limit" $min_train "$out/train.log" - \
   "$zp" train "$train_config" --run-dir "$work/train-run" --set "train.max_seconds=$secs"
 
@@ -187,6 +192,21 @@ def last_json(log):
                 return None
     return None
 
+def all_json(log):
+    """Every line of a log that is a JSON object (one per bench run), in order."""
+    try:
+        lines = open(os.path.join(out, log), errors="replace").read().splitlines()
+    except OSError:
+        return []
+    found = []
+    for line in lines:
+        if line.startswith("{"):
+            try:
+                found.append(json.loads(line))
+            except ValueError:
+                pass
+    return found
+
 def final_status(log):
     try:
         lines = open(os.path.join(out, log), errors="replace").read().splitlines()
@@ -205,7 +225,8 @@ for line in open(steps_tsv):
                   "note": note})
 summary = {"mode": mode, "seconds": total, "steps": steps,
            "ok": all(s["status"] in ("ok", "skipped") for s in steps),
-           "inference": last_json("inference.log"), "selfplay": last_json("selfplay.log"),
+           "inference": last_json("inference.log"), "selfplay": all_json("selfplay.log"),
+           "train_max_seconds": int(os.environ.get("ZP_DC_TRAIN_SECONDS", "0")),
            "train_final_status": final_status("train.log")}
 with open(os.path.join(out, "summary.json"), "w") as f:
     json.dump(summary, f, indent=1)
@@ -229,13 +250,13 @@ if inf:
     setup = {k: v for k, v in inf.items() if not isinstance(v, (dict, list))}
     md.append(f"## bench inference\n\n{json.dumps(setup)}\n")
     md.append(table(inf.get("results") or inf.get("rows") or [], "### rows"))
-sp = summary["selfplay"]
-if sp:
+for sp in summary["selfplay"]:
     setup = {k: v for k, v in sp.items() if not isinstance(v, (dict, list))}
     md.append(f"## bench selfplay\n\n{json.dumps(setup)}\n")
     md.append(table(sp.get("rows", []), "### rows"))
     md.append(f"recommendation: {json.dumps(sp.get('recommendation'))}\n")
-md.append(f"## train, final status line\n\n    {summary['train_final_status']}\n")
+md.append(f"## train ({summary['train_max_seconds']} s), final status line\n\n"
+          f"    {summary['train_final_status']}\n")
 with open(os.path.join(out, "tables.md"), "w") as f:
     f.write("\n".join(md))
 PY
