@@ -9,10 +9,12 @@
 
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <fstream>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "shared/config/config.h"
 #include "shared/data/shard.h"
 #include "shared/ipc/infer_slots.h"
 #include "shared/core/error.h"
@@ -20,6 +22,7 @@
 #include "shared/run/context.h"
 #include "shared/run/names.h"
 #include "tests/integration/train_support.h"
+#include "tests/run_stats.h"
 #include "tests/test_support.h"
 
 namespace fs = std::filesystem;
@@ -204,4 +207,26 @@ TEST_CASE("a dead run's inference slots are removed with its other shared object
   CHECK_NOTHROW(zp::ipc::InferSlots::open("zp-" + live_id + "-infer0"));
   zp::ipc::Stats::remove("zp-" + live_id + "-stats");
   zp::ipc::InferSlots::remove("zp-" + live_id + "-infer0");
+}
+
+TEST_CASE("zeroplay server refuses a lock-mode run and a bad device with one line",
+          "[unit][server]") {
+  zp::test::TempDir tmp;
+  const std::string dir = tmp.path() + "/run";
+  const std::string id = zp::run::new_run_id();
+  const zp::config::Config cfg =
+      zp::config::load_config(zp::test::source_dir() + "/config/tiny.yaml");
+  for (const char* sub : {"", "/logs"}) fs::create_directories(dir + sub);
+  std::ofstream(dir + "/config.yaml") << zp::config::to_yaml(cfg);
+  std::ofstream(dir + "/run_id") << id << "\n";
+  const std::string stats_name = zp::run::RunNames::make(id, dir, "").stats;
+  auto stats = zp::test::create_run_stats(stats_name, cfg.actors.count);
+  const std::string bin = zp::test::zeroplay_binary() + " server --run-dir " + dir;
+  const auto lock_mode = zp::test::run_command(bin + " --device 0 2>&1");
+  CHECK(lock_mode.exit_code != 0);
+  CHECK(lock_mode.output.find("server role, but actors.inference is lock") != std::string::npos);
+  const auto bad_device = zp::test::run_command(bin + " --device 9 2>&1");
+  CHECK(bad_device.exit_code != 0);
+  CHECK(bad_device.output.find("server --device 9 is out of range 0..7") != std::string::npos);
+  zp::ipc::Stats::remove(stats_name);
 }
