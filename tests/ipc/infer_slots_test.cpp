@@ -242,7 +242,8 @@ TEST_CASE("slots abandoned by killed clients do not block the server serving oth
       client.compute(4);
       CHECK(answer_is(client, 4, 0.1f + round * 0.1f, 1.0f));
     }
-    CHECK(sw.seconds() < 1.5);
+    // Counting them would take 5 x 2 s; a loaded machine still answers 5 requests in 6 s.
+    CHECK(sw.seconds() < 6.0);
   }
   // The dead client's request was served all the same (for nobody), and its owner cleared.
   CHECK(wait_for_state(*seg.slots, 0, kSlotDone, 5));
