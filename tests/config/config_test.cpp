@@ -33,7 +33,8 @@ using zp::config::load_config_string;
   X(model.value_hidden) X(model.device) X(model.precision) X(model.threads)                   \
   X(model.cuda_graphs) X(actors.pipeline)                                                     \
   X(actors.count) X(actors.games_per_actor) X(actors.seed) X(actors.gpu_lock)                 \
-  X(writer.endpoint) X(writer.shard_positions) X(writer.shard_seconds)                        \
+  X(actors.inference) X(server.max_batch) X(server.max_wait_us)                               \
+  X(writer.endpoint) X(writer.shard_positions) X(writer.shard_seconds) X(writer.insecure)     \
   X(learner.batch_size) X(learner.optimizer) X(learner.lr) X(learner.momentum)                \
   X(learner.weight_decay) X(learner.lr_schedule) X(learner.value_loss_weight)                 \
   X(learner.window_positions) X(learner.min_positions) X(learner.sample_reuse)                \
@@ -105,6 +106,10 @@ Config all_changed() {
   c.writer.endpoint = "tcp://10.0.0.1:5555";
   c.writer.shard_positions = 1234;
   c.writer.shard_seconds = 0.1;
+  c.writer.insecure = true;
+  c.actors.inference = "server";
+  c.server.max_batch = 4096;
+  c.server.max_wait_us = 123;
   c.learner.batch_size = 100;
   c.learner.optimizer = "adam";
   c.learner.lr = 1e-3 / 3;
@@ -381,7 +386,7 @@ TEST_CASE("print_help_keys lists every key with type, default and range", "[unit
   CHECK(help.find("learner.lr  (double, (0, 10]; default 0.02)") != std::string::npos);
 }
 
-TEST_CASE("zeroplay config prints one-line errors and the resolved YAML", "[unit][config]") {
+TEST_CASE("zeroplay config prints one-line errors and the resolved YAML", "[unit][config][binary]") {
   zp::test::TempDir dir;
   const std::string bin = zp::test::zeroplay_binary();
   struct Case {
