@@ -41,7 +41,11 @@ void save_learner_state(const std::string& dir, const LearnerState& s) {
 
 LearnerState load_learner_state(const std::string& dir) {
   const std::string path = learner_state_path(dir);
-  std::istringstream in(read_file(path));
+  return parse_learner_state(read_file(path), path);
+}
+
+LearnerState parse_learner_state(const std::string& text, const std::string& path) {
+  std::istringstream in(text);
   LearnerState s;
   std::string line;
   while (std::getline(in, line)) {

@@ -47,6 +47,8 @@ void save_learner_state(const std::string& checkpoints_dir, const LearnerState& 
 // Reads learner_state. Throws IoError if missing, FormatError if a known key has a bad value.
 // Unknown keys are ignored (so fields may be added later).
 LearnerState load_learner_state(const std::string& checkpoints_dir);
+// The same for its text; `path` names it in errors.
+LearnerState parse_learner_state(const std::string& text, const std::string& path);
 
 // Writes `latest` naming run::model_file_name(version). Throws IoError.
 void write_latest(const std::string& checkpoints_dir, int64_t version);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything Zeroplay needs that is missing on a fresh Debian 12 machine:
 #   - Debian packages: compilers' libraries (Boost.Interprocess, ZeroMQ + cppzmq, yaml-cpp,
-#     Catch2, spdlog, CLI11, zstd, xxhash), ninja, matplotlib (for `zeroplay plot`);
+#     Catch2, spdlog, CLI11, zstd, xxhash), ninja, matplotlib (for `zeroplay plot`), clang-14
+#     with its sanitizer and libFuzzer runtimes (scripts/sanitize.sh, scripts/fuzz.sh);
 #   - LibTorch, from PyPI's `torch` wheel, into a virtual environment that is reused between
 #     runs ($ZEROPLAY_CACHE, default ~/.cache/zeroplay), so CI on the same machine does not
 #     download it again.
@@ -14,7 +15,7 @@ VENV="$CACHE/venv"
 
 DEBS=(build-essential cmake ninja-build pkg-config libboost-dev libzmq3-dev cppzmq-dev
       libyaml-cpp-dev catch2 libspdlog-dev libfmt-dev libcli11-dev libzstd-dev libxxhash-dev
-      nlohmann-json3-dev python3-matplotlib)
+      nlohmann-json3-dev python3-matplotlib clang-14 libclang-rt-14-dev)
 
 missing=()
 for p in "${DEBS[@]}"; do

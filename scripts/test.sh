@@ -1,11 +1,18 @@
 #!/usr/bin/env bash
 # The README's test command: sets up, builds, checks function length, and runs the whole test
-# suite with ctest (labels: unit, integration, gpu; gpu tests report Skipped on machines
-# without a GPU). Extra arguments go to ctest, e.g. `scripts/test.sh -L unit`.
+# suite with ctest (labels: unit, integration, chaos, smoke, gpu; gpu tests report Skipped on
+# machines without a GPU), then the sanitizer and fuzzer runs. Extra arguments go to ctest
+# (and leave the sanitizers and fuzzers out), e.g. `scripts/test.sh -L unit`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh
 bash scripts/lint.sh
 BUILD_DIR="${ZEROPLAY_BUILD_DIR:-build}"
-cd "$BUILD_DIR"
-ctest --output-on-failure --timeout 1200 "$@"
+(cd "$BUILD_DIR" && ctest --output-on-failure --timeout 1200 "$@")
+# The whole suite (no ctest arguments) also runs the sanitizers and the fuzzers (issue 10):
+# ASan+UBSan over the torch-free tests, TSan over the IPC tests, and each libFuzzer target
+# for 20 s. ZEROPLAY_SKIP_SANITIZERS=1 leaves them out.
+if [ $# -eq 0 ] && [ "${ZEROPLAY_SKIP_SANITIZERS:-0}" != 1 ]; then
+  bash scripts/sanitize.sh
+  bash scripts/fuzz.sh 20
+fi

@@ -43,7 +43,11 @@ void ShardBuilder::write(const std::string& path) {
 }
 
 std::vector<GameRecord> read_shard(const std::string& path, ShardInfo* info) {
-  const std::string bytes = read_file(path);
+  return parse_shard(read_file(path), path, info);
+}
+
+std::vector<GameRecord> parse_shard(std::string_view bytes, const std::string& path,
+                                    ShardInfo* info) {
   auto fail = [&](const std::string& why) { throw FormatError("shard " + path + ": " + why); };
   if (bytes.size() < 8 + 4) fail("truncated (" + std::to_string(bytes.size()) + " bytes)");
   uint64_t stored;

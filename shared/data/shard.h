@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "shared/data/record.h"
@@ -51,6 +52,9 @@ struct ShardInfo {
 
 // Reads and fully validates a shard. Throws IoError (unreadable) or FormatError (corrupt).
 std::vector<GameRecord> read_shard(const std::string& path, ShardInfo* info = nullptr);
+// The same for a shard's bytes in memory; `path` names it in errors. Throws FormatError.
+std::vector<GameRecord> parse_shard(std::string_view bytes, const std::string& path,
+                                    ShardInfo* info = nullptr);
 
 
 }  // namespace zp::data

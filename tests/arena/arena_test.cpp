@@ -356,7 +356,7 @@ TEST_CASE("the committed labelled set parses and its labels are the solver's", "
   }
 }
 
-TEST_CASE("plot: PNG charts from metrics.jsonl, clear errors without it", "[unit][eval]") {
+TEST_CASE("plot: PNG charts from metrics.jsonl, clear errors without it", "[unit][eval][binary]") {
   const std::string zeroplay = zp::test::zeroplay_binary();
   zp::test::TempDir dir;
   auto r = zp::test::run_command(zeroplay + " plot " + dir.path() + "/nope");

@@ -145,7 +145,7 @@ TEST_CASE("pons: per-set rates packed into one counter, and the status line's co
   CHECK(format_pons_compact(0, 0).empty());
 }
 
-TEST_CASE("eval oracle --pons: bad input is one error line naming it", "[unit][eval]") {
+TEST_CASE("eval oracle --pons: bad input is one error line naming it", "[unit][eval][binary]") {
   const std::string zeroplay = zp::test::zeroplay_binary() + " eval oracle --uniform --sims 0 ";
   zp::test::TempDir tmp;
   const std::string dir = tmp.path();
@@ -170,7 +170,7 @@ TEST_CASE("eval oracle --pons: bad input is one error line naming it", "[unit][e
 }
 
 TEST_CASE("eval oracle --pons: every set, the table and the JSON line, policy and search",
-          "[unit][eval]") {
+          "[unit][eval][binary]") {
   const std::string data = zp::test::require_shared_data();
   if (data.empty()) return;
   auto game = connect4();

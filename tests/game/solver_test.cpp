@@ -103,7 +103,7 @@ TEST_CASE("connect4 solver reproduces labelled positions", "[unit][game]") {
   }
 }
 
-TEST_CASE("connect4 solver reproduces our generated set", "[unit][game]") {
+TEST_CASE("connect4 solver reproduces our generated set", "[unit][game][binary]") {
   const auto set = read_labelled(test::source_dir() + "/data/connect4/random_positions.txt");
   REQUIRE(set.size() == 500);
   Connect4Solver solver;
@@ -138,19 +138,19 @@ void check_binary_reproduces(const std::string& path, int expected_lines, int th
 
 // All 1,800 shared positions through the binary. About 5 minutes of CPU (see
 // data/connect4/README.md), split over 2 threads.
-TEST_CASE("zeroplay solve reproduces shared positions.txt", "[integration][solver]") {
+TEST_CASE("zeroplay solve reproduces shared positions.txt", "[integration][solver][binary]") {
   const std::string data = test::require_shared_data();
   if (data.empty()) return;
   check_binary_reproduces(data + "/connect4/positions.txt", 1800, 2);
 }
 
-TEST_CASE("zeroplay solve reproduces Pons' Middle-Medium set", "[integration][solver]") {
+TEST_CASE("zeroplay solve reproduces Pons' Middle-Medium set", "[integration][solver][binary]") {
   const std::string data = test::require_shared_data();
   if (data.empty()) return;
   check_binary_reproduces(data + "/connect4/pons/Test_L2_R2.txt", 1000, 1);
 }
 
-TEST_CASE("zeroplay solve reports bad lines and goes on", "[integration][solver]") {
+TEST_CASE("zeroplay solve reports bad lines and goes on", "[integration][solver][binary]") {
   const std::string input =
       "2252576253462244111563365343671351441 extra fields\n9\n\n# comment\n1212121\n"
       "7422341735647741166133573473242566\n";

@@ -19,7 +19,7 @@ size_t count(const std::string& text, const std::string& what) {
 }  // namespace
 
 TEST_CASE("roles: a start-up failure lands in the role's own log, after the resolved config",
-          "[unit][run]") {
+          "[unit][run][binary]") {
   zp::test::TempDir dir;
   // A run directory the supervisor never started: config and run id, but no shared memory,
   // so opening the stats block fails after the log is open.
@@ -42,7 +42,7 @@ TEST_CASE("roles: a start-up failure lands in the role's own log, after the reso
   }
 }
 
-TEST_CASE("roles: an actor index out of range is a one-line user error", "[unit][run]") {
+TEST_CASE("roles: an actor index out of range is a one-line user error", "[unit][run][binary]") {
   zp::test::TempDir dir;
   std::ofstream(dir.path() + "/config.yaml")
       << zp::test::read_text(zp::test::source_dir() + "/config/tiny.yaml");
