@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <functional>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -33,6 +34,7 @@
 #include "shared/run/files.h"
 #include "shared/run/lock.h"
 #include "shared/run/names.h"
+#include "shared/selfplay/selfplay.h"
 #include "shared/run/server_slots.h"
 #include "shared/ipc/stats.h"
 #include "shared/model/device.h"
@@ -134,7 +136,10 @@ class Supervisor {
   void check_heartbeats();
   void report(bool final);
   void stop_all();
-  void stop_group(const std::vector<Process*>& group, double timeout_s);
+  // `tick` (if any) runs every 50 ms while the group stops.
+  void stop_group(const std::vector<Process*>& group, double timeout_s,
+                  const std::function<void()>& tick = nullptr);
+  void keep_writer_up();
   std::string waiting_for(const Process& p) const;
   void report_waiting(const std::vector<Process*>& group, double kill_in_s);
   void kill_all_hard();
@@ -159,6 +164,7 @@ class Supervisor {
   Snapshot last_;
   std::ofstream metrics_;
   bool stopping_ = false;
+  int writer_restarts_while_stopping_ = 0;
   Stopwatch stop_clock_;          // since stop_all() began
   double next_wait_report_s_ = 0;  // on stop_clock_
   std::string give_up_reason_;
@@ -284,7 +290,7 @@ void Supervisor::check_heartbeats() {
 void Supervisor::report(bool final) {
   const Snapshot cur = take_snapshot(*stats_);
   const Status st = compute_status(last_, cur, clock_.seconds(),
-                                   cfg_.actors.games_per_actor * cfg_.search.leaves_per_round);
+                                   selfplay::SelfPlayLoop::batch_capacity(cfg_));
   last_ = cur;
   std::string line = format_status_line(st);
   int restarts = 0;
@@ -296,7 +302,8 @@ void Supervisor::report(bool final) {
   metrics_.flush();
 }
 
-void Supervisor::stop_group(const std::vector<Process*>& group, double timeout_s) {
+void Supervisor::stop_group(const std::vector<Process*>& group, double timeout_s,
+                            const std::function<void()>& tick) {
   for (Process* p : group)
     if (p->pid > 0) kill(p->pid, SIGTERM);
   Stopwatch sw;
@@ -323,8 +330,24 @@ void Supervisor::stop_group(const std::vector<Process*>& group, double timeout_s
         }
       return;
     }
+    if (tick) tick();
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
+}
+
+// While the actors stop they drain their unacknowledged records into the writer: a writer that
+// is down (dead and waiting out its restart backoff, or dying right now) comes back at once, at
+// most three times, unless it is the reason the run gives up.
+void Supervisor::keep_writer_up() {
+  int status;
+  if (writer_->pid > 0 && waitpid(writer_->pid, &status, WNOHANG) == writer_->pid)
+    writer_->pid = -1;
+  if (writer_->pid > 0 || !give_up_reason_.empty() || writer_restarts_while_stopping_ >= 3)
+    return;
+  ++writer_restarts_while_stopping_;
+  std::printf("[supervisor] restarting the writer now, so the actors can drain into it\n");
+  std::fflush(stdout);
+  spawn(*writer_);
 }
 
 // What a process that has been asked to stop is still doing, as far as the supervisor knows.
@@ -355,7 +378,9 @@ void Supervisor::stop_all() {
   std::fflush(stdout);
   stop_clock_.reset();
   next_wait_report_s_ = kStopReportS;
-  stop_group(actors_, cfg_.writer.shard_seconds + 20);
+  reap();
+  keep_writer_up();
+  stop_group(actors_, cfg_.writer.shard_seconds + 20, [this] { keep_writer_up(); });
   std::vector<Process*> others;
   for (auto& p : procs_)
     if (p.get() != writer_ && p.get() != learner_ &&

@@ -13,6 +13,7 @@
 #include <memory>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "shared/data/record.h"
 #include "shared/data/shard.h"
@@ -328,4 +329,43 @@ TEST_CASE("train over tcp:// authenticates actors with CURVE and refuses peers w
   CHECK_THAT(zp::test::read_text(run + "/logs/writer.log"),
              Catch::Contains("without an authorized CURVE key"));
   CHECK_THAT(zp::test::read_text(run + "/logs/writer.log"), Catch::Contains("CURVE on"));
+}
+
+TEST_CASE("Ctrl-C while the writer waits out its restart backoff: it comes back and the actors "
+          "drain into it", "[integration][fault]") {
+  // Three kills in a row give the writer a 4 s backoff; records pile up in the actor; then
+  // SIGINT. Before the fix the actor drained against no writer and stopped with records
+  // unacknowledged.
+  zp::test::TempDir tmp;
+  const std::string run = tmp.path() + "/run";
+  auto train = start_train(run, {"--set", "actors.count=1", "--set", "train.max_seconds=0",
+                                 "--set", "writer.shard_seconds=1", "--set",
+                                 "evaluator.enabled=false"});
+  auto stats = attach(run);
+  REQUIRE(stats);
+  INFO(zp::test::read_text(run + ".out"));
+  REQUIRE(wait_until([&] { return stats->get(zp::ipc::kWriterSlot, zp::ipc::kGames) > 0; }, 120));
+  for (int kills = 1; kills <= 3; ++kills) {
+    const int64_t pid = stats->get(zp::ipc::kWriterSlot, zp::ipc::kPid);
+    REQUIRE(kill(static_cast<pid_t>(pid), SIGKILL) == 0);
+    if (kills == 3) break;
+    // The next incarnation has started and recorded its own pid.
+    REQUIRE(wait_until(
+        [&] {
+          return stats->get(zp::ipc::kWriterSlot, zp::ipc::kStarts) >= kills + 1 &&
+                 stats->get(zp::ipc::kWriterSlot, zp::ipc::kPid) != pid;
+        },
+        30));
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the supervisor sees it
+  CHECK(wait_until(
+      [&] { return stats->get(zp::ipc::kFirstActorSlot, zp::ipc::kRecordsPending) > 0; }, 3));
+  REQUIRE(stats->get(zp::ipc::kWriterSlot, zp::ipc::kStarts) == 3);  // still in its backoff
+  stats.reset();
+  train->signal(SIGINT);
+  REQUIRE(train->wait(120) == 0);
+  CHECK_THAT(zp::test::read_text(run + ".out"), Catch::Contains("restarting the writer now"));
+  CHECK_THAT(zp::test::read_text(run + "/logs/actor-0.log"),
+             Catch::Contains(", 0 unacknowledged"));
 }
