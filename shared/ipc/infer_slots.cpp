@@ -101,25 +101,12 @@ std::unique_ptr<InferSlots> InferSlots::create(const std::string& name,
     throw ConfigError("inference slots " + name + ": bad layout (" +
                       std::to_string(layout.num_slots) + " slots of " +
                       std::to_string(layout.slot_positions) + " positions)");
-  bip::shared_memory_object::remove(name.c_str());
   auto impl = std::make_unique<Impl>();
   impl->name = name;
   impl->layout = layout;
   impl->off = offsets(layout);
-  const size_t total = total_bytes(layout);
-  try {
-    impl->shm = bip::shared_memory_object(bip::create_only, name.c_str(), bip::read_write,
-                                          bip::permissions(0600));
-    reserve_shm(impl->shm.get_mapping_handle().handle, total, "inference slots " + name);
-    impl->region = bip::mapped_region(impl->shm, bip::read_write, 0, total);
-  } catch (const bip::interprocess_exception& e) {
-    bip::shared_memory_object::remove(name.c_str());
-    throw IoError("cannot create shared memory " + name + " (" + std::to_string(total) +
-                  " bytes): " + e.what());
-  } catch (const IoError&) {
-    bip::shared_memory_object::remove(name.c_str());
-    throw;
-  }
+  create_reserved_shm(name, total_bytes(layout), "inference slots " + name, &impl->shm,
+                      &impl->region);
   // The object is zero-filled (every slot idle, sequence 0); give the atomics their lifetime.
   auto* h = new (impl->base()) InferHeader{};
   new (impl->base() + kLine) Doorbell{};

@@ -168,26 +168,13 @@ ModelStore::~ModelStore() = default;
 
 std::unique_ptr<ModelStore> ModelStore::create(const std::string& name, size_t slot_bytes) {
   if (slot_bytes == 0) throw ConfigError("model store " + name + ": slot size 0");
-  bip::shared_memory_object::remove(name.c_str());
   auto impl = std::make_unique<Impl>();
   impl->name = name;
   impl->capacity = slot_bytes;
-  const size_t total = total_bytes(slot_bytes);
-  try {
-    impl->shm = bip::shared_memory_object(bip::create_only, name.c_str(), bip::read_write,
-                                          bip::permissions(0600));
-    // Every page allocated now (not ftruncate's sparse object, which would SIGBUS at the
-    // first publish once /dev/shm is full).
-    reserve_shm(impl->shm.get_mapping_handle().handle, total, "model store " + name);
-    impl->region = bip::mapped_region(impl->shm, bip::read_write, 0, total);
-  } catch (const bip::interprocess_exception& e) {
-    bip::shared_memory_object::remove(name.c_str());
-    throw IoError("cannot create shared memory " + name + " (" + std::to_string(total) +
-                  " bytes): " + e.what());
-  } catch (const IoError&) {
-    bip::shared_memory_object::remove(name.c_str());
-    throw;
-  }
+  // Every page allocated now (not ftruncate's sparse object, which would SIGBUS at the first
+  // publish once /dev/shm is full).
+  create_reserved_shm(name, total_bytes(slot_bytes), "model store " + name, &impl->shm,
+                      &impl->region);
   // The object is zero-filled; give the atomics their lifetime and initial values.
   auto* h = new (impl->region.get_address()) StoreHeader{};
   for (int i = 0; i < kNumModelSlots; ++i) new (impl->slot(i)) SlotHeader{};

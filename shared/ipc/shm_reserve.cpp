@@ -7,6 +7,9 @@
 #include <cstdio>
 #include <cstring>
 
+#include <boost/interprocess/exceptions.hpp>
+#include <boost/interprocess/permissions.hpp>
+
 #include "shared/core/error.h"
 
 namespace zp::ipc {
@@ -50,6 +53,26 @@ void reserve_shm(int fd, size_t bytes, const std::string& what) {
   if (rc != 0)
     throw IoError("cannot allocate " + mib(static_cast<double>(bytes)) + " for " + what + ": " +
                   std::strerror(rc));
+}
+
+void create_reserved_shm(const std::string& name, size_t bytes, const std::string& what,
+                         boost::interprocess::shared_memory_object* shm,
+                         boost::interprocess::mapped_region* region) {
+  namespace bip = boost::interprocess;
+  bip::shared_memory_object::remove(name.c_str());
+  try {
+    *shm = bip::shared_memory_object(bip::create_only, name.c_str(), bip::read_write,
+                                     bip::permissions(0600));
+    reserve_shm(shm->get_mapping_handle().handle, bytes, what);
+    *region = bip::mapped_region(*shm, bip::read_write, 0, bytes);
+  } catch (const bip::interprocess_exception& e) {
+    bip::shared_memory_object::remove(name.c_str());
+    throw IoError("cannot create shared memory " + name + " (" + std::to_string(bytes) +
+                  " bytes): " + e.what());
+  } catch (const IoError&) {
+    bip::shared_memory_object::remove(name.c_str());
+    throw;
+  }
 }
 
 }  // namespace zp::ipc

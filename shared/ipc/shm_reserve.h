@@ -6,6 +6,8 @@
 // start instead.
 #pragma once
 
+#include <boost/interprocess/mapped_region.hpp>
+#include <boost/interprocess/shared_memory_object.hpp>
 #include <cstddef>
 #include <string>
 
@@ -20,5 +22,13 @@ constexpr const char* kShmDir = "/dev/shm";
 //    64.0 MiB); ..."
 // when /dev/shm lacks the room (checked with statvfs first, then by the allocation itself).
 void reserve_shm(int fd, size_t bytes, const std::string& what);
+
+// Creates the shm object `name` (replacing an old one; mode 0600) with `bytes` reserved as
+// above, and maps it read-write into *shm and *region; the object is zero-filled. On failure
+// it removes the object again and throws IoError ("cannot create shared memory <name> (<n>
+// bytes): ..." or reserve_shm's message, `what` naming it).
+void create_reserved_shm(const std::string& name, size_t bytes, const std::string& what,
+                         boost::interprocess::shared_memory_object* shm,
+                         boost::interprocess::mapped_region* region);
 
 }  // namespace zp::ipc
