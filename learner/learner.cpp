@@ -62,6 +62,7 @@ class Learner {
   void finish();
   void update_stats();
   void log_progress();
+  double run_seconds() const;
 
   const run::RunContext ctx_;
   const config::Config& cfg_;
@@ -86,6 +87,7 @@ class Learner {
   double next_poll_s_ = 0.0, next_log_s_ = 0.0;
   int64_t log_step_ = 0;       // step at the previous progress line
   double log_time_s_ = 0.0;
+  const int64_t started_ns_ = now_ns();
 };
 
 uint64_t learner_seed(const config::Config& cfg) {
@@ -278,12 +280,20 @@ void Learner::poll_shards() {
   update_stats();
 }
 
+// Seconds since the supervisor started this invocation of the run (the clock train.max_seconds
+// counts), or since this learner started when it runs without one (tests).
+double Learner::run_seconds() const {
+  const int64_t started = stats_->get(ipc::kSupervisorSlot, ipc::kStartedNs);
+  return (now_ns() - (started > 0 ? started : started_ns_)) * 1e-9;
+}
+
 bool Learner::over_budget() const {
   const double budget = cfg_.learner.sample_reuse * static_cast<double>(state_.positions_ingested);
   return static_cast<double>(state_.samples_trained + batch_) > budget;
 }
 
 void Learner::train_one() {
+  if (cfg_.train.max_seconds > 0) trainer_->set_time_progress(run_seconds() / cfg_.train.max_seconds);
   window_.sample(batch_, rng_, obs_.data(), policy_.data(), value_.data());
   last_ = trainer_->train_step(obs_.data(), policy_.data(), value_.data(), batch_);
   state_.samples_trained += batch_;

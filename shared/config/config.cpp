@@ -228,10 +228,11 @@ class Loader {
       fail_key("model.precision",
                c.model.precision + " inference needs a CUDA device, but model.device is cpu");
     }
-    if (c.learner.lr_schedule == "cosine" && c.train.max_steps == 0) {
+    if (c.learner.lr_schedule == "cosine" && c.train.max_steps == 0 &&
+        c.train.max_seconds == 0) {
       fail_key("learner.lr_schedule",
-               "cosine decays over train.max_steps, which is 0 (no limit); set train.max_steps "
-               "or use constant");
+               "cosine decays over train.max_steps or train.max_seconds, which are both 0 (no "
+               "limit); set one of them or use constant");
     }
     if (c.actors.inference == "server") {
       // One request is one pipeline group's batch (SelfPlayLoop::batch_capacity); the server

@@ -214,8 +214,9 @@ std::vector<KeySpec> build_keys() {
       key(ZP_KEY(learner, momentum), range(0, 1), "SGD momentum; ignored by adam."),
       key(ZP_KEY(learner, weight_decay), range(0, 1), "L2 weight decay."),
       key(ZP_KEY(learner, lr_schedule), one_of({"constant", "cosine"}),
-          "Learning-rate schedule: constant, or cosine decay to 0 over train.max_steps (which "
-          "must then be set)."),
+          "Learning-rate schedule: constant, or cosine decay to 0 over the run: over "
+          "train.max_steps or train.max_seconds, whichever runs out first (one must be set; "
+          "a resumed run starts a new time budget, so its schedule restarts)."),
       key(ZP_KEY(learner, value_loss_weight), range(0, 100),
           "Weight of the value loss against the policy loss."),
       key(ZP_KEY(learner, window_positions), range(1, 1000000000),

@@ -11,6 +11,7 @@
 #include <torch/utils.h>
 #include <xxhash.h>
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 
@@ -41,7 +42,6 @@ struct Trainer::Impl {
     // The config schema and its cross-checks validated these; here they are invariants.
     ZP_CHECK_GE(l.threads, 1);
     ZP_CHECK(l.lr_schedule == "constant" || l.lr_schedule == "cosine");
-    ZP_CHECK(l.lr_schedule != "cosine" || total_steps > 0);
     ZP_CHECK(l.optimizer == "sgd" || l.optimizer == "adam");
     at::set_num_threads(l.threads);
     torch::manual_seed(seed);
@@ -63,7 +63,9 @@ struct Trainer::Impl {
   // Learning rate for step index `s` (0-based); see trainer.h for the cosine formula.
   double lr_at(int64_t s) const {
     if (learner.lr_schedule == "constant") return learner.lr;
-    const double t = static_cast<double>(std::min(s, total_steps)) / total_steps;
+    double t = time_progress;
+    if (total_steps > 0)
+      t = std::max(t, static_cast<double>(std::min(s, total_steps)) / total_steps);
     return learner.lr * 0.5 * (1.0 + std::cos(M_PI * t));
   }
 
@@ -87,6 +89,7 @@ struct Trainer::Impl {
   PolicyValueNet net{nullptr};
   std::unique_ptr<torch::optim::Optimizer> optimizer;
   int64_t step = 0;
+  double time_progress = 0.0;  // set_time_progress
 };
 
 Trainer::Trainer(const game::Game& game, const config::ModelConfig& model,
@@ -223,6 +226,10 @@ void Trainer::set_step(int64_t step) {
   impl_->step = step;
 }
 double Trainer::current_lr() const { return impl_->lr_at(impl_->step); }
+
+void Trainer::set_time_progress(double fraction) {
+  impl_->time_progress = std::clamp(fraction, 0.0, 1.0);
+}
 std::string Trainer::device() const { return impl_->device_string; }
 
 }  // namespace zp::model

@@ -11,8 +11,10 @@
 //   total  = policy + value_loss_weight * value, plus L2 weight decay through the optimizer's
 //            weight_decay (applied to every parameter)
 // Optimizer: sgd (momentum, Nesterov when momentum > 0) or adam, from LearnerConfig.
-// Learning rate: set before every step; constant, or cosine from lr down to 0 over
-// `total_steps` (lr * 0.5 * (1 + cos(pi * min(step, total) / total))).
+// Learning rate: set before every step; constant, or cosine from lr down to 0 over the run:
+// lr * 0.5 * (1 + cos(pi * p)), p the run's progress in [0, 1], the larger of
+// min(step, total_steps) / total_steps (when total_steps > 0) and the fraction of the run's
+// time budget spent (set_time_progress; the learner sets it when train.max_seconds > 0).
 //
 // Not thread-safe: one trainer per learner process. All calls block until done.
 #pragma once
@@ -38,9 +40,10 @@ struct TrainStats {
 class Trainer {
  public:
   // Builds a fresh fp32 network (seeded from `seed`) on learner.device, and the optimizer.
-  // `total_steps` is the cosine schedule's length (train.max_steps); ignored for "constant".
+  // `total_steps` is the cosine schedule's length in steps (train.max_steps; 0 = the schedule
+  // follows set_time_progress only); ignored for "constant".
   // Calls at::set_num_threads(learner.threads) (process-wide).
-  // Throws ConfigError for an unknown optimizer/schedule/device, or cosine without total_steps.
+  // Throws ConfigError for an unknown optimizer/schedule/device.
   Trainer(const game::Game& game, const config::ModelConfig& model,
           const config::LearnerConfig& learner, int64_t total_steps = 0, uint64_t seed = 1);
   ~Trainer();
@@ -77,6 +80,8 @@ class Trainer {
 
   // Optimizer steps taken so far (restored by load_training_state).
   int64_t step() const;
+  // The share of the run's time budget spent, in [0, 1] (clamped), for the cosine schedule.
+  void set_time_progress(double fraction);
   // The learning rate the next step will use.
   double current_lr() const;
   // Resolved device, e.g. "cpu" or "cuda:0".

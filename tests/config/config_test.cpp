@@ -296,8 +296,11 @@ TEST_CASE("cross-key checks", "[unit][config]") {
   CHECK(load_error("search:\n  leaves_per_round: 8\n", {"search.simulations=4"}) ==
         "--set search.simulations=4: search.simulations: must be >= search.leaves_per_round (8), "
         "got 4");
-  CHECK(load_error("learner:\n  lr_schedule: cosine\n")
-            .find("bad.yaml:2: learner.lr_schedule: cosine decays over train.max_steps") == 0);
+  CHECK(load_error("learner:\n  lr_schedule: cosine\n") ==
+        "bad.yaml:2: learner.lr_schedule: cosine decays over train.max_steps or "
+        "train.max_seconds, which are both 0 (no limit); set one of them or use constant");
+  CHECK(load_config_string("learner:\n  lr_schedule: cosine\ntrain:\n  max_seconds: 60\n", "x")
+            .learner.lr_schedule == "cosine");
   CHECK(load_error("evaluator:\n  enabled: false\n  gating: true\n") ==
         "bad.yaml:3: evaluator.gating: gating needs evaluator.enabled: true");
   CHECK(load_error("monitor:\n  heartbeat_timeout_s: 3\n") ==

@@ -125,8 +125,22 @@ TEST_CASE("trainer: cosine schedule and config errors", "[unit][model]") {
   CHECK(lrs[4] == Approx(0.0).margin(1e-12));
   CHECK(lrs[5] == Approx(0.0).margin(1e-12));
 
+  // Over time (train.max_seconds): the schedule follows set_time_progress, and with a step
+  // limit as well, whichever of the two is further along.
+  Trainer timed(*game, test::tiny_model(), l, 0);
+  CHECK(timed.current_lr() == Approx(0.1));
+  timed.set_time_progress(0.5);
+  CHECK(timed.train_step(batch.obs.data(), batch.policy.data(), batch.value.data(), 4).lr ==
+        Approx(0.05));
+  timed.set_time_progress(1.7);  // past the budget: clamped, lr 0
+  CHECK(timed.current_lr() == Approx(0.0).margin(1e-12));
+  Trainer both(*game, test::tiny_model(), l, 4);
+  both.set_time_progress(0.25);  // step 0 of 4 is behind the clock: time rules
+  CHECK(both.current_lr() == Approx(0.1 * 0.5 * (1 + std::cos(M_PI / 4))));
+  for (int i = 0; i < 2; ++i) both.train_step(batch.obs.data(), batch.policy.data(), batch.value.data(), 4);
+  CHECK(both.current_lr() == Approx(0.05));  // step 2 of 4 is ahead: steps rule
+
   // The config rejects these for the user (config_test.cpp); past it they are bugs.
-  CHECK_THROWS_AS(Trainer(*game, test::tiny_model(), l, 0), CheckError);  // cosine, no limit
   l.lr_schedule = "step";
   CHECK_THROWS_AS(Trainer(*game, test::tiny_model(), l, 10), CheckError);
   l = cpu_learner("rmsprop");
