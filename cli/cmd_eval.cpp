@@ -58,6 +58,8 @@ namespace zp::cli {
 
 // The generator of the labelled set (cmd_eval_positions.cpp).
 void add_eval_positions_command(CLI::App& eval);
+// The hidden `eval net`: network outputs on positions as JSON (cmd_eval_net.cpp).
+void add_eval_net_command(CLI::App& eval);
 
 namespace {
 
@@ -447,6 +449,7 @@ void add_eval_command(CLI::App& app) {
   oracle->callback([o] { run_oracle(*o); });
 
   add_eval_positions_command(*eval);
+  add_eval_net_command(*eval);
 
   auto p = std::make_shared<PlotCli>();
   CLI::App* plot = app.add_subcommand("plot", "PNG charts of a run's metrics.jsonl");

@@ -22,5 +22,7 @@ void add_play_command(CLI::App& app);
 void add_train_command(CLI::App& app);
 // `eval arena`, `eval oracle`, the hidden `eval make-positions`, and `plot` (cmd_eval.cpp).
 void add_eval_command(CLI::App& app);
+// `export CKPT --format onnx|torchscript --out FILE`, through the Python package (cmd_export.cpp).
+void add_export_command(CLI::App& app);
 
 }  // namespace zp::cli

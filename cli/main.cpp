@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   zp::cli::add_play_command(app);
   zp::cli::add_train_command(app);
   zp::cli::add_eval_command(app);
+  zp::cli::add_export_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

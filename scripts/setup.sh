@@ -15,7 +15,7 @@ VENV="$CACHE/venv"
 
 DEBS=(build-essential cmake ninja-build pkg-config libboost-dev libzmq3-dev cppzmq-dev
       libyaml-cpp-dev catch2 libspdlog-dev libfmt-dev libcli11-dev libzstd-dev libxxhash-dev
-      nlohmann-json3-dev python3-matplotlib clang-14 libclang-rt-14-dev)
+      nlohmann-json3-dev python3-matplotlib clang-14 libclang-rt-14-dev pybind11-dev)
 
 missing=()
 for p in "${DEBS[@]}"; do
@@ -46,4 +46,19 @@ if [ ! -x "$VENV/bin/lizard" ]; then
   echo "[setup] installing lizard from PyPI into $VENV"
   "$VENV/bin/pip" install -q --cache-dir "$CACHE/pip" "lizard==1.17.31"
 fi
+# The Python package (python/, README "Python"): numpy for its arrays, onnx for
+# `zeroplay export --format onnx` (torch's TorchScript-based exporter, no onnxscript needed) and
+# onnxruntime for the parity test. A .pth file puts python/ and build/python (the extension) of
+# this checkout on the venv's path.
+PY_PKGS=("numpy==2.4.6" "onnx==1.23.2" "onnxruntime==1.32.0")
+if ! "$VENV/bin/python" -c "import numpy, onnx, onnxruntime" 2>/dev/null; then
+  echo "[setup] installing ${PY_PKGS[*]} from PyPI into $VENV"
+  "$VENV/bin/pip" install -q --cache-dir "$CACHE/pip" "${PY_PKGS[@]}"
+else
+  echo "[setup] numpy, onnx, onnxruntime: present in $VENV"
+fi
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+SITE="$("$VENV/bin/python" -c "import sysconfig; print(sysconfig.get_paths()['purelib'])")"
+printf '%s\n%s\n' "$ROOT/python" "$ROOT/build/python" > "$SITE/zeroplay.pth"
+echo "[setup] $SITE/zeroplay.pth -> $ROOT/python, $ROOT/build/python"
 echo "[setup] done"
