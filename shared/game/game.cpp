@@ -69,6 +69,12 @@ std::unique_ptr<State> Game::state_from_moves(std::string_view text) const {
   return state;
 }
 
+std::unique_ptr<State> State::transformed(int sym) const {
+  auto t = game().new_initial_state();
+  for (Action a : history_) t->apply_checked(game().transform_action(sym, a));
+  return t;
+}
+
 void State::apply_checked(Action a) {
   if (is_terminal())
     throw StateError("move " + game().action_to_string(a) + " applied to a finished game");

@@ -117,6 +117,14 @@ class State {
   virtual void copy_from(const State& other) = 0;
   // Equality of position and history.
   virtual bool equals(const State& other) const = 0;
+  // This position mapped through symmetry `sym` of game(): the board transformed, the same
+  // player to move, each move of the history mapped by transform_action. The default replays
+  // the mapped history from the initial state (apply_checked: StateError if a mapped move is
+  // illegal), which is right when every symmetry keeps the initial position (tictactoe,
+  // connect4, gomoku). A game whose opening some symmetry changes overrides it (othello:
+  // mirroring its opening gives a position it cannot reach). Not a hot path: the learner
+  // transforms observations and policies; the conformance suite checks symmetries with this.
+  virtual std::unique_ptr<State> transformed(int sym) const;
 
   const std::vector<Action>& history() const { return history_; }
   int move_number() const { return static_cast<int>(history_.size()); }
@@ -124,6 +132,10 @@ class State {
  protected:
   virtual void do_apply(Action a) = 0;
   void copy_base(const State& other) { history_ = other.history_; }
+  // Maps every move of the history through symmetry `sym` (for overrides of transformed()).
+  void transform_history(int sym) {
+    for (Action& a : history_) a = game_->transform_action(sym, a);
+  }
   bool base_equals(const State& other) const {
     return game_ == other.game_ && history_ == other.history_;
   }

@@ -5,6 +5,7 @@
 #include "shared/core/error.h"
 #include "shared/game/games/connect4/connect4.h"
 #include "shared/game/games/gomoku/gomoku.h"
+#include "shared/game/games/othello/othello.h"
 #include "shared/game/games/tictactoe/tictactoe.h"
 
 namespace zp::game {
@@ -57,6 +58,7 @@ void register_all_games() {
     register_game("tictactoe", make_tictactoe_game);
     register_game("connect4", make_connect4_game);
     register_game("gomoku", make_gomoku_game, gomoku_param_spec());
+    register_game("othello", make_othello_game);
   });
 }
 

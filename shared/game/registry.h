@@ -30,7 +30,7 @@ struct GameParamSpec {
   int max_board_size = 0;
 };
 
-// Registers the built-in games (tictactoe, connect4, gomoku). Idempotent and thread-safe.
+// Registers the built-in games (tictactoe, connect4, gomoku, othello). Idempotent and thread-safe.
 void register_all_games();
 void register_game(const std::string& name, GameFactory factory, GameParamSpec spec = {});
 // Throws ConfigError unless `name` is registered and `params` fit its spec; the message is
@@ -39,7 +39,7 @@ void register_game(const std::string& name, GameFactory factory, GameParamSpec s
 void validate_game_params(const std::string& name, const GameParams& params);
 // Throws ConfigError naming the game and listing the registered ones if unknown.
 std::shared_ptr<const Game> make_game(const std::string& name, const GameParams& params = {});
-// The registered names, in registration order (tictactoe, connect4, gomoku).
+// The registered names, in registration order (tictactoe, connect4, gomoku, othello).
 std::vector<std::string> registered_games();
 
 }  // namespace zp::game

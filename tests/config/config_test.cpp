@@ -229,7 +229,7 @@ TEST_CASE("wrong types name the file, line, key and value", "[unit][config]") {
   CHECK(load_error("search:\n  reuse_tree: yes\n") ==
         "bad.yaml:2: search.reuse_tree: expected true or false, got 'yes'");
   CHECK(load_error("game:\n  name: chess\n") ==
-        "bad.yaml:2: game.name: must be one of tictactoe, connect4, gomoku; got 'chess'");
+        "bad.yaml:2: game.name: must be one of tictactoe, connect4, gomoku, othello; got 'chess'");
   CHECK(load_error("model:\n  precision: fp8\n").find("fp32, fp16, bf16") != std::string::npos);
   CHECK(load_error("actors:\n  seed: -1\n") ==
         "bad.yaml:2: actors.seed: expected a non-negative integer, got '-1'");
@@ -367,6 +367,7 @@ TEST_CASE("the shipped config files load", "[unit][config]") {
   CHECK(gomoku.game.board_size == 15);
   CHECK(gomoku.model.channels > c4.model.channels);
   CHECK(load_config(root + "tictactoe.yaml").game.name == "tictactoe");
+  CHECK(load_config(root + "othello.yaml").game.name == "othello");
   const Config tiny = load_config(root + "tiny.yaml");
   CHECK(tiny.game.name == "connect4");
   CHECK(tiny.model.blocks == 1);
@@ -384,7 +385,8 @@ TEST_CASE("print_help_keys lists every key with type, default and range", "[unit
     CHECK(help.find("  " + key + "  (") != std::string::npos);
   }
   CHECK(help.find("search.simulations  (int, [1, 1000000]; default 200)") != std::string::npos);
-  CHECK(help.find("game.name  (enum, one of: tictactoe | connect4 | gomoku; default connect4)") !=
+  CHECK(help.find("game.name  (enum, one of: tictactoe | connect4 | gomoku | othello; default "
+                  "connect4)") !=
         std::string::npos);
   CHECK(help.find("learner.lr  (double, (0, 10]; default 0.02)") != std::string::npos);
 }

@@ -27,7 +27,7 @@ TEST_CASE("max_record_bytes is the encoded size of the largest possible record",
           "[unit][data]") {
   zp::game::register_all_games();
   for (const auto& [name, params] : std::vector<std::pair<std::string, int>>{
-           {"connect4", 0}, {"tictactoe", 0}, {"gomoku", 15}}) {
+           {"connect4", 0}, {"tictactoe", 0}, {"gomoku", 15}, {"othello", 0}}) {
     INFO(name);
     const auto g = zp::game::make_game(name, {params});
     const size_t bound = zp::data::max_record_bytes(*g), worst = worst_case_encoded_size(*g);

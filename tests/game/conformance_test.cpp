@@ -83,20 +83,20 @@ void check_static_properties(const Game& g) {
   for (Action a = 0; a < g.num_actions(); ++a) REQUIRE(g.parse_action(g.action_to_string(a)) == a);
 }
 
-// Replays the history of `s` mapped through symmetry `sym` and compares observations, legal
-// moves and outcome with the transformed originals.
+// Maps `s` through every symmetry (State::transformed) and compares observations, legal
+// moves, history and outcome with the transformed originals; then checks that the symmetry
+// commutes with apply: mapping after a move equals the mapped move after mapping.
 void check_symmetries(const State& s) {
   const Game& g = s.game();
   const std::vector<float> obs = observation(s);
   const std::vector<Action> legal = s.legal_actions();
   std::vector<float> expected(obs.size());
   for (int sym = 0; sym < g.num_symmetries(); ++sym) {
-    auto t = g.new_initial_state();
-    for (Action a : s.history()) {
-      const Action ta = g.transform_action(sym, a);
-      REQUIRE(t->is_legal(ta));
-      t->apply(ta);
-    }
+    INFO("symmetry " << sym << " after '" << g.moves_to_string(s.history()) << "'");
+    auto t = s.transformed(sym);
+    REQUIRE(t->history().size() == s.history().size());
+    for (size_t i = 0; i < s.history().size(); ++i)
+      REQUIRE(t->history()[i] == g.transform_action(sym, s.history()[i]));
     g.transform_observation(sym, obs.data(), expected.data());
     REQUIRE(observation(*t) == expected);
     std::vector<Action> legal_t;
@@ -105,7 +105,18 @@ void check_symmetries(const State& s) {
     REQUIRE(t->legal_actions() == legal_t);
     REQUIRE(t->is_terminal() == s.is_terminal());
     if (s.is_terminal()) REQUIRE(t->returns(0) == s.returns(0));
+    if (!s.is_terminal()) REQUIRE(t->current_player() == s.current_player());
     if (sym == 0) REQUIRE(t->equals(s));
+    // Three moves spread over the list keep this cheap on big boards.
+    for (size_t k = 0; k < legal.size(); k += std::max<size_t>(1, legal.size() / 3)) {
+      const Action a = legal[k];
+      auto after = s.clone();
+      after->apply(a);
+      auto t_after = t->clone();
+      t_after->apply_checked(g.transform_action(sym, a));
+      g.transform_observation(sym, observation(*after).data(), expected.data());
+      REQUIRE(observation(*t_after) == expected);
+    }
   }
 }
 
@@ -186,6 +197,7 @@ TEST_CASE("every registered game passes the conformance checks", "[unit][game]")
   REQUIRE(std::find(names.begin(), names.end(), "connect4") != names.end());
   REQUIRE(std::find(names.begin(), names.end(), "tictactoe") != names.end());
   REQUIRE(std::find(names.begin(), names.end(), "gomoku") != names.end());
+  REQUIRE(std::find(names.begin(), names.end(), "othello") != names.end());
   for (const Variant& v : variants()) {
     SECTION(v.label) { run_random_games(v); }
   }
