@@ -8,7 +8,7 @@
 
 #include "shared/core/clock.h"
 #include "shared/core/error.h"
-#include "shared/tb/event.pb.h"
+#include "event.pb.h"  // generated into the build directory (shared/tb/CMakeLists.txt)
 #include "shared/tb/record_io.h"
 
 namespace zp::tb {
