@@ -2,7 +2,8 @@
 # Installs everything Zeroplay needs that is missing on a fresh Debian 12 machine:
 #   - Debian packages: compilers' libraries (Boost.Interprocess, ZeroMQ + cppzmq, yaml-cpp,
 #     Catch2, spdlog, CLI11, zstd, xxhash), ninja, matplotlib (for `zeroplay plot`), clang-14
-#     with its sanitizer and libFuzzer runtimes (scripts/sanitize.sh, scripts/fuzz.sh);
+#     with its sanitizer and libFuzzer runtimes (scripts/sanitize.sh, scripts/fuzz.sh), pybind11,
+#     protobuf (compiler and library, for the TensorBoard event files);
 #   - LibTorch, from PyPI's `torch` wheel, into a virtual environment that is reused between
 #     runs ($ZEROPLAY_CACHE, default ~/.cache/zeroplay), so CI on the same machine does not
 #     download it again.
@@ -15,7 +16,8 @@ VENV="$CACHE/venv"
 
 DEBS=(build-essential cmake ninja-build pkg-config libboost-dev libzmq3-dev cppzmq-dev
       libyaml-cpp-dev catch2 libspdlog-dev libfmt-dev libcli11-dev libzstd-dev libxxhash-dev
-      nlohmann-json3-dev python3-matplotlib clang-14 libclang-rt-14-dev pybind11-dev)
+      nlohmann-json3-dev python3-matplotlib clang-14 libclang-rt-14-dev pybind11-dev
+      libprotobuf-dev protobuf-compiler)
 
 missing=()
 for p in "${DEBS[@]}"; do
@@ -48,14 +50,16 @@ if [ ! -x "$VENV/bin/lizard" ]; then
 fi
 # The Python package (python/, README "Python"): numpy for its arrays, onnx for
 # `zeroplay export --format onnx` (torch's TorchScript-based exporter, no onnxscript needed) and
-# onnxruntime for the parity test. A .pth file puts python/ and build/python (the extension) of
+# onnxruntime for the parity test; tensorboard for the test that reads a run's tb/ event files
+# with tensorboard's own EventAccumulator (protobuf's compiler and library, from Debian, build
+# the event writer). A .pth file puts python/ and build/python (the extension) of
 # this checkout on the venv's path.
-PY_PKGS=("numpy==2.4.6" "onnx==1.23.2" "onnxruntime==1.32.0")
-if ! "$VENV/bin/python" -c "import numpy, onnx, onnxruntime" 2>/dev/null; then
+PY_PKGS=("numpy==2.4.6" "onnx==1.23.2" "onnxruntime==1.32.0" "tensorboard==2.21.0")
+if ! "$VENV/bin/python" -c "import numpy, onnx, onnxruntime, tensorboard" 2>/dev/null; then
   echo "[setup] installing ${PY_PKGS[*]} from PyPI into $VENV"
   "$VENV/bin/pip" install -q --cache-dir "$CACHE/pip" "${PY_PKGS[@]}"
 else
-  echo "[setup] numpy, onnx, onnxruntime: present in $VENV"
+  echo "[setup] numpy, onnx, onnxruntime, tensorboard: present in $VENV"
 fi
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SITE="$("$VENV/bin/python" -c "import sysconfig; print(sysconfig.get_paths()['purelib'])")"
