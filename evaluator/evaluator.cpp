@@ -32,6 +32,7 @@
 #include "shared/run/role.h"
 #include "shared/ipc/stats.h"
 #include "shared/model/checkpoint.h"
+#include "shared/tb/event_log.h"
 
 namespace zp::evaluator {
 
@@ -107,6 +108,7 @@ class Evaluator {
   std::unique_ptr<ipc::ModelStore> store_;
   const std::string games_path_;
   const std::string metrics_path_;
+  tb::EventLog tb_;  // tb/evaluator/: each metrics line's figures as scalars
 
   // Players: the model under test (search and raw policy), one opponent network (previous
   // or best), and the fixed baselines. Networks are created with the first model's shape and
@@ -136,7 +138,8 @@ Evaluator::Evaluator(run::Role& role)
       stats_(&role.stats()),
       store_(ipc::ModelStore::open(ctx_.names.models)),
       games_path_(ctx_.paths().elo_games()),
-      metrics_path_(ctx_.paths().metrics()) {
+      metrics_path_(ctx_.paths().metrics()),
+      tb_(ctx_.paths().tb("evaluator"), "evaluator", tb::eval_tag_rules()) {
   beat();
   arena::PlayerOptions opt;
   opt.seed = 17;
@@ -449,7 +452,9 @@ void Evaluator::record(const arena::Json& line) {
   for (const arena::PairResult& r : pending_) arena::append_pair_result(games_path_, r);
   ladder_.insert(ladder_.end(), pending_.begin(), pending_.end());
   pending_.clear();
-  arena::append_line(metrics_path_, arena::json_line(line));
+  const std::string text = arena::json_line(line);
+  arena::append_line(metrics_path_, text);
+  tb_.write_line(text);  // best effort: a failure is one warning, never a stop
 }
 
 int Evaluator::run() {

@@ -52,14 +52,15 @@ fi
 # `zeroplay export --format onnx` (torch's TorchScript-based exporter, no onnxscript needed) and
 # onnxruntime for the parity test; tensorboard for the test that reads a run's tb/ event files
 # with tensorboard's own EventAccumulator (protobuf's compiler and library, from Debian, build
-# the event writer). A .pth file puts python/ and build/python (the extension) of
-# this checkout on the venv's path.
-PY_PKGS=("numpy==2.4.6" "onnx==1.23.2" "onnxruntime==1.32.0" "tensorboard==2.21.0")
-if ! "$VENV/bin/python" -c "import numpy, onnx, onnxruntime, tensorboard" 2>/dev/null; then
+# the event writer); matplotlib for scripts/dev/tb_charts.py (the charts of a run's tb/). A
+# .pth file puts python/ and build/python (the extension) of this checkout on the venv's path.
+PY_PKGS=("numpy==2.4.6" "onnx==1.23.2" "onnxruntime==1.32.0" "tensorboard==2.21.0"
+         "matplotlib==3.11.2")
+if ! "$VENV/bin/python" -c "import numpy, onnx, onnxruntime, tensorboard, matplotlib" 2>/dev/null; then
   echo "[setup] installing ${PY_PKGS[*]} from PyPI into $VENV"
   "$VENV/bin/pip" install -q --cache-dir "$CACHE/pip" "${PY_PKGS[@]}"
 else
-  echo "[setup] numpy, onnx, onnxruntime, tensorboard: present in $VENV"
+  echo "[setup] numpy, onnx, onnxruntime, tensorboard, matplotlib: present in $VENV"
 fi
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SITE="$("$VENV/bin/python" -c "import sysconfig; print(sysconfig.get_paths()['purelib'])")"

@@ -39,6 +39,7 @@
 #include "shared/ipc/stats.h"
 #include "shared/model/device.h"
 #include "shared/model/network_backend.h"
+#include "shared/tb/event_log.h"
 #include "supervisor/run_setup.h"
 #include "supervisor/status.h"
 
@@ -163,6 +164,7 @@ class Supervisor {
   Stopwatch clock_;
   Snapshot last_;
   std::ofstream metrics_;
+  std::unique_ptr<tb::EventLog> tb_;  // tb/supervisor/: each status line's figures as scalars
   bool stopping_ = false;
   int writer_restarts_while_stopping_ = 0;
   Stopwatch stop_clock_;          // since stop_all() began
@@ -298,8 +300,10 @@ void Supervisor::report(bool final) {
   if (restarts > 0) line += " | restarts " + std::to_string(restarts);
   std::printf("%s%s\n", final ? "[final] " : "", line.c_str());
   std::fflush(stdout);
-  metrics_ << format_status_json(st) << "\n";
+  const std::string json = format_status_json(st);
+  metrics_ << json << "\n";
   metrics_.flush();
+  tb_->write_line(json);  // best effort: a failure is one warning, never a stop
 }
 
 void Supervisor::stop_group(const std::vector<Process*>& group, double timeout_s,
@@ -475,6 +479,8 @@ int Supervisor::run() {
   stats_->set(ipc::kSupervisorSlot, ipc::kStartedNs,
               now_ns() - static_cast<int64_t>(clock_.seconds() * 1e9));
   metrics_.open(run::RunPaths(run_dir_).metrics(), std::ios::app);
+  tb_ = std::make_unique<tb::EventLog>(run::RunPaths(run_dir_).tb("supervisor"), "supervisor",
+                                       tb::status_tag_rules());
 
   install_stop_handlers();
 

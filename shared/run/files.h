@@ -10,6 +10,8 @@
 //   checkpoints/             model-<v>.zpck, latest, training_state.pt, learner_state
 //   metrics.jsonl            status figures as JSON lines (the supervisor, the evaluator)
 //   elo_games.jsonl          every rated game result (the evaluator)
+//   tb/<process>/            TensorBoard event files of metrics.jsonl's lines (supervisor,
+//                            evaluator; shared/tb/event_log.h)
 //
 // Thread-safe (plain values).
 #pragma once
@@ -36,6 +38,7 @@ struct RunPaths {
   std::string model_file(int64_t version) const;
   std::string metrics() const { return dir + "/metrics.jsonl"; }
   std::string elo_games() const { return dir + "/elo_games.jsonl"; }
+  std::string tb(const std::string& process) const { return dir + "/tb/" + process; }
 };
 
 // Names inside shards/ and checkpoints/ (directories passed in by their owners).

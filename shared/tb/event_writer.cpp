@@ -95,6 +95,7 @@ bool EventWriter::append(const std::string& event_bytes) {
   const bool ok = std::fwrite(frame.data(), 1, frame.size(), file_) == frame.size() &&
                   std::fflush(file_) == 0;
   if (!ok) {
+    error_ = std::strerror(errno);  // before fclose() can change errno
     std::fclose(file_);
     file_ = nullptr;
   }

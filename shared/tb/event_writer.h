@@ -56,10 +56,13 @@ class EventWriter {
 
   const std::string& path() const { return path_; }
   bool ok() const { return file_ != nullptr; }
+  // Why the write that closed the file failed (strerror, e.g. "No space left on device").
+  const std::string& error() const { return error_; }
 
  private:
   bool append(const std::string& event_bytes);
   std::string path_;
+  std::string error_;
   std::FILE* file_ = nullptr;
 };
 
