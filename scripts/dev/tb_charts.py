@@ -39,10 +39,10 @@ def panels(sup, ev):
     def pick(scalars, prefix):
         return sorted(t for t in scalars if t.startswith(prefix))
     out = [
-        ("throughput", "elapsed s", [("selfplay/positions_per_s", "positions/s", "-"),
-                                     ("selfplay/evals_per_s", "NN evals/s", "-")], sup),
-        ("batch fill and waits", "elapsed s", [("selfplay/mean_batch", "mean batch", "-")], sup),
-        ("shares", "elapsed s", [("selfplay/lock_wait_share", "lock wait", "-"),
+        ("positions/s", "elapsed s", [("selfplay/positions_per_s", "positions/s", "-")], sup),
+        ("NN evals/s", "elapsed s", [("selfplay/evals_per_s", "NN evals/s", "-")], sup),
+        ("batch fill", "elapsed s", [("selfplay/mean_batch", "mean batch", "-")], sup),
+        ("lock wait, device busy (share)", "elapsed s", [("selfplay/lock_wait_share", "lock wait", "-"),
                                  ("selfplay/device_busy_share", "device busy", "-")], sup),
         ("CPU (cores)", "elapsed s", [(t, t[len("cpu/"):], "-") for t in pick(sup, "cpu/")], sup),
         ("learner losses", "learner step", [("learner/loss_policy", "policy", "-"),
@@ -55,7 +55,8 @@ def panels(sup, ev):
         ("oracle accuracy", "training step", [("oracle/policy_accuracy", "policy", "o-"),
                                               ("oracle/search_accuracy", "search", "o-")], ev),
         ("Pons error rate (policy -, search --)", "training step",
-         [(t, PONS.get(t.rsplit("/", 1)[1], t), "-" if "policy" in t else "--")
+         [(t, PONS.get(t.rsplit("/", 1)[1], t) if "policy" in t else None,
+           "-" if "policy" in t else "--")
           for t in pick(ev, "pons/policy_error_rate/") + pick(ev, "pons/search_error_rate/")],
          ev),
     ]
@@ -79,7 +80,7 @@ def draw(run_dir, out_png):
     for ax, (title, xlabel, series, scalars) in zip(axes.flat, chosen):
         for i, (tag, label, style) in enumerate(series):
             steps, values = scalars[tag]
-            color = colors[(i % 6) if "Pons" in title else i % len(colors)]
+            color = colors[(i % 6) if "Pons" in title else i % len(colors)]  # a set's 2 lines
             ax.plot(steps, values, style, label=label, color=color, markersize=3, linewidth=1.2)
             if tag == "eval/elo" and "eval/elo_stderr" in scalars:
                 err = dict(zip(*scalars["eval/elo_stderr"]))
