@@ -1,8 +1,13 @@
 // `zeroplay train` (the supervisor) and `zeroplay status RUN_DIR` (a live status line read
-// from a running run's stats block).
+// from a running run's stats block, then one line per process: pid, starts, resident memory,
+// heartbeat age; the actors also their model version, positions and pending records).
+#include <cmath>
 #include <cstdio>
 #include <memory>
+#include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "shared/core/clock.h"
 #include "shared/core/error.h"
@@ -15,6 +20,51 @@
 namespace zp::cli {
 
 namespace {
+
+// "rss 412 MiB (anon 60)", or "rss -" when the process has not published it.
+std::string rss_text(const std::vector<int64_t>& s) {
+  auto mib = [](int64_t b) { return std::to_string(std::llround(b / 1048576.0)); };
+  if (s[ipc::kResidentBytes] <= 0) return "rss -";
+  return "rss " + mib(s[ipc::kResidentBytes]) + " MiB (anon " + mib(s[ipc::kAnonBytes]) +
+         ")";
+}
+
+// One line per role process that holds a slot (a pid), the actors last.
+void print_processes(const supervisor::Snapshot& b) {
+  const std::pair<int, std::string> roles[] = {{ipc::kSupervisorSlot, "supervisor"},
+                                               {ipc::kWriterSlot, "writer"},
+                                               {ipc::kLearnerSlot, "learner"},
+                                               {ipc::kEvaluatorSlot, "evaluator"}};
+  auto beat_age = [](const std::vector<int64_t>& s) {
+    return s[ipc::kHeartbeatNs] > 0 ? (now_ns() - s[ipc::kHeartbeatNs]) * 1e-9 : -1.0;
+  };
+  for (const auto& [slot, name] : roles) {
+    const auto& s = b.slots[slot];
+    if (s[ipc::kPid] <= 0) continue;
+    std::printf("  %s pid %lld", name.c_str(), (long long)s[ipc::kPid]);
+    // The supervisor is never restarted, and beats only to publish its memory.
+    if (slot != ipc::kSupervisorSlot) std::printf(" starts %lld", (long long)s[ipc::kStarts]);
+    std::printf(" %s", rss_text(s).c_str());
+    if (slot != ipc::kSupervisorSlot) std::printf(" heartbeat %.1fs ago", beat_age(s));
+    std::printf("\n");
+  }
+  for (int d = 0; d < ipc::kMaxServers; ++d) {
+    const auto& s = b.slots[ipc::kFirstServerSlot + d];
+    if (s[ipc::kPid] <= 0) continue;
+    std::printf("  server-%d pid %lld starts %lld %s heartbeat %.1fs ago\n", d,
+                (long long)s[ipc::kPid], (long long)s[ipc::kStarts],
+                rss_text(s).c_str(), beat_age(s));
+  }
+  for (int i = 0; i < b.num_actors; ++i) {
+    const auto& s = b.slots[ipc::kFirstActorSlot + i];
+    std::printf("  actor-%d pid %lld starts %lld model v%lld positions %lld pending %lld %s "
+                "heartbeat %.1fs ago\n",
+                i, (long long)s[ipc::kPid], (long long)s[ipc::kStarts],
+                (long long)s[ipc::kModelVersion], (long long)s[ipc::kPositions],
+                (long long)s[ipc::kRecordsPending], rss_text(s).c_str(),
+                beat_age(s));
+  }
+}
 
 void run_status(const std::string& run_dir, double seconds) {
   const run::RunContext ctx = run::load_run_context(run_dir);
@@ -32,14 +82,7 @@ void run_status(const std::string& run_dir, double seconds) {
       a, b, supervisor::run_elapsed_s(b),
       ctx.config.actors.games_per_actor * ctx.config.search.leaves_per_round);
   std::printf("%s\n", supervisor::format_status_line(st).c_str());
-  for (int i = 0; i < b.num_actors; ++i) {
-    const auto& s = b.slots[ipc::kFirstActorSlot + i];
-    std::printf("  actor-%d pid %lld starts %lld model v%lld positions %lld pending %lld "
-                "heartbeat %.1fs ago\n",
-                i, (long long)s[ipc::kPid], (long long)s[ipc::kStarts],
-                (long long)s[ipc::kModelVersion], (long long)s[ipc::kPositions],
-                (long long)s[ipc::kRecordsPending], (now_ns() - s[ipc::kHeartbeatNs]) * 1e-9);
-  }
+  print_processes(b);
 }
 
 }  // namespace

@@ -7,12 +7,15 @@
 #include <cmath>
 #include <filesystem>
 #include <memory>
+#include <optional>
+#include <string>
 #include <thread>
 #include <vector>
 
 #include "learner/learner_state.h"
 #include "learner/replay.h"
 #include "learner/shard_watcher.h"
+#include "learner/staleness.h"
 #include "shared/run/files.h"
 #include "shared/core/fs.h"
 #include "shared/config/config.h"
@@ -53,6 +56,8 @@ class Learner {
   void check_fixed_keys() const;
   bool resume_from_model_file();
   void republish_resumed();
+  void restore_version_steps();
+  void publish_staleness(int64_t step);
   void refill_window();
   void poll_shards();
   bool over_budget() const;
@@ -80,10 +85,13 @@ class Learner {
   int min_positions_;
   Rng rng_;
   std::vector<float> obs_, policy_, value_;  // one minibatch, reused every step
+  std::vector<int64_t> versions_;            // the minibatch's model versions (staleness)
+  VersionSteps version_steps_;               // step each model version was published at
 
   LearnerState state_;         // counters saved with each checkpoint (learner_state.h)
   int64_t published_step_ = -1;  // trainer step of the last publication or resume
   model::TrainStats last_;     // losses of the last step
+  double last_staleness_ = -1;  // mean staleness of the last minibatch, -1 = unknown
   double next_poll_s_ = 0.0, next_log_s_ = 0.0;
   int64_t log_step_ = 0;       // step at the previous progress line
   double log_time_s_ = 0.0;
@@ -114,8 +122,10 @@ Learner::Learner(run::Role& role)
       rng_(seed_),
       obs_(static_cast<size_t>(batch_) * game_->observation_shape().size()),
       policy_(static_cast<size_t>(batch_) * game_->num_actions()),
-      value_(static_cast<size_t>(batch_)) {
+      value_(static_cast<size_t>(batch_)),
+      versions_(static_cast<size_t>(batch_)) {
   beat();
+  stats_->set(kSlot, ipc::kStalenessMilli, -1);  // unknown until the first step
   if (cfg_.learner.min_positions > cfg_.learner.window_positions)
     spdlog::warn("learner.min_positions {} exceeds learner.window_positions {}; waiting for {}",
                  cfg_.learner.min_positions, cfg_.learner.window_positions, min_positions_);
@@ -168,6 +178,7 @@ void Learner::resume_or_start() {
     spdlog::info("resuming from step {} (model version {}, {} samples trained on {} positions, "
                  "last shard '{}')", trainer_->step(), state_.version, state_.samples_trained,
                  state_.positions_ingested, state_.last_shard);
+    restore_version_steps();
     refill_window();
     published_step_ = trainer_->step();
     republish_resumed();
@@ -193,6 +204,7 @@ void Learner::republish_resumed() {
   }
   if (same) {
     store_->publish_latest(state_.version, trainer_->checkpoint_bytes(state_.version));
+    version_steps_.record(state_.version, trainer_->step());
     spdlog::info("republished model version {} into the store", state_.version);
     return;
   }
@@ -200,6 +212,25 @@ void Learner::republish_resumed() {
                "(step {}) become the next version", run::model_file_name(state_.version),
                trainer_->step());
   publish();
+}
+
+// The publication step of each version whose data may come back (staleness.h): the saved
+// learner_state's lines, then the metas of the model files still on disk (they also cover a
+// kill between a model file and its learner_state). Versions above the resumed step are
+// forgotten (a fallback resume went back to older weights).
+void Learner::restore_version_steps() {
+  for (const auto& [version, step] : state_.version_steps) version_steps_.record(version, step);
+  for (const int64_t v : model_versions(ck_dir_)) {
+    if (version_steps_.step_of(v)) continue;
+    try {
+      const std::string path = ctx_.paths().model_file(v);
+      version_steps_.record(v, model::read_checkpoint_meta(path).training_step);
+    } catch (const Error& e) {
+      spdlog::warn("no publication step for version {}: {}", v, e.what());
+    }
+  }
+  version_steps_.forget_after_step(trainer_->step());
+  spdlog::info("publication steps known for {} model versions", version_steps_.size());
 }
 
 // Throws ConfigError naming each key fixed for a run (config/resume.h) that the config now
@@ -294,7 +325,8 @@ bool Learner::over_budget() const {
 
 void Learner::train_one() {
   if (cfg_.train.max_seconds > 0) trainer_->set_time_progress(run_seconds() / cfg_.train.max_seconds);
-  window_.sample(batch_, rng_, obs_.data(), policy_.data(), value_.data());
+  window_.sample(batch_, rng_, obs_.data(), policy_.data(), value_.data(), versions_.data());
+  publish_staleness(trainer_->step());  // the step these weights are at, before this update
   last_ = trainer_->train_step(obs_.data(), policy_.data(), value_.data(), batch_);
   state_.samples_trained += batch_;
   state_.step = trainer_->step();
@@ -302,9 +334,22 @@ void Learner::train_one() {
   if (state_.step % publish_every_ == 0) publish();
 }
 
+// Mean staleness of the minibatch in versions_, trained at `step`: x 1000 into the stats slot,
+// -1 when no position's version has a known publication step.
+void Learner::publish_staleness(int64_t step) {
+  const std::optional<double> mean =
+      mean_staleness(version_steps_, step, versions_.data(), batch_);
+  last_staleness_ = mean ? *mean : -1.0;
+  stats_->set(kSlot, ipc::kStalenessMilli, mean ? std::llround(*mean * 1000) : -1);
+}
+
 void Learner::publish() {
   const int64_t version = state_.version + 1;
   const std::string bytes = trainer_->checkpoint_bytes(version);
+  // Saved with the state below; versions older than every held position are not needed.
+  version_steps_.record(version, trainer_->step());
+  version_steps_.prune_below(window_.oldest_version());
+  state_.version_steps = version_steps_.entries();
   // Disk first, store last (see learner_state.h): the store never runs ahead of the disk.
   write_file_atomic(ctx_.paths().model_file(version), bytes);
   fault_point("learner.model_file_written");  // on disk, training state and store behind
@@ -355,9 +400,10 @@ void Learner::log_progress() {
                            ? double(state_.samples_trained) / state_.positions_ingested
                            : 0.0;
   spdlog::info("step {} ({:.2f} steps/s), loss policy {:.4f} value {:.4f}, lr {:.4g}, window {} "
-               "positions, {:.2f} samples/position, version {}, shards skipped {}",
+               "positions, {:.2f} samples/position, version {}, staleness {}, shards skipped {}",
                trainer_->step(), rate, last_.policy_loss, last_.value_loss,
                trainer_->current_lr(), window_.size(), reuse, state_.version,
+               last_staleness_ >= 0 ? fmt::format("{:.1f} steps", last_staleness_) : "n/a",
                watcher_.skipped());
   log_step_ = trainer_->step();
   log_time_s_ = now;

@@ -35,6 +35,8 @@ void save_learner_state(const std::string& dir, const LearnerState& s) {
      << "samples_trained " << s.samples_trained << "\n"
      << "positions_ingested " << s.positions_ingested << "\n"
      << "last_shard " << s.last_shard << "\n";
+  for (const auto& [version, step] : s.version_steps)
+    os << "version_step " << version << " " << step << "\n";
   for (const auto& [key, value] : s.fixed) os << kFixedPrefix << key << " " << value << "\n";
   write_file_atomic(learner_state_path(dir), os.str());
 }
@@ -53,17 +55,25 @@ LearnerState parse_learner_state(const std::string& text, const std::string& pat
     const size_t sp = line.find(' ');
     const std::string key = line.substr(0, sp);
     const std::string value = sp == std::string::npos ? "" : line.substr(sp + 1);
-    auto number = [&]() -> int64_t {
-      const std::optional<uint64_t> v = parse_uint(value);
+    auto number_of = [&](const std::string& text) -> int64_t {
+      const std::optional<uint64_t> v = parse_uint(text);
       if (!v || *v > static_cast<uint64_t>(INT64_MAX))
         throw FormatError(path + ": " + key + ": bad value '" + value + "'");
       return static_cast<int64_t>(*v);
     };
+    auto number = [&] { return number_of(value); };
     if (key == "step") s.step = number();
     else if (key == "version") s.version = number();
     else if (key == "samples_trained") s.samples_trained = number();
     else if (key == "positions_ingested") s.positions_ingested = number();
     else if (key == "last_shard") s.last_shard = value;
+    else if (key == "version_step") {
+      const size_t mid = value.find(' ');
+      if (mid == std::string::npos)
+        throw FormatError(path + ": version_step: bad value '" + value + "' (want: version step)");
+      s.version_steps.emplace_back(number_of(value.substr(0, mid)),
+                                   number_of(value.substr(mid + 1)));
+    }
     else if (key.rfind(kFixedPrefix, 0) == 0)
       s.fixed.emplace_back(key.substr(kFixedPrefix.size()), value);
   }

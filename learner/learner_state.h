@@ -10,6 +10,9 @@
 //                           samples_trained <i64>      positions put into minibatches, whole run
 //                           positions_ingested <i64>   positions read from NEW shards, whole run
 //                           last_shard <name>          newest shard file ingested ("" = none)
+//                           version_step <v> <step>    one line per model version whose data
+//                                                      may still be trained on: the trainer step
+//                                                      it was published at (staleness.h)
 //                           config.<key> <value>       every key fixed for a run
 //                                                      (config/resume.h), e.g.
 //                                                      "config.learner.optimizer sgd"
@@ -35,6 +38,9 @@ struct LearnerState {
   int64_t samples_trained = 0;
   int64_t positions_ingested = 0;
   std::string last_shard;
+  // (version, step it was published at), oldest version first; empty in a state saved before
+  // they were recorded.
+  std::vector<std::pair<int64_t, int64_t>> version_steps;
   // (key, value) of the config keys fixed for a run, as config::resume_fixed_values gives
   // them; empty in a state saved before they were recorded.
   std::vector<std::pair<std::string, std::string>> fixed;

@@ -42,6 +42,7 @@ ReplayWindow::ReplayWindow(const game::Game& game, int capacity)
   obs_.assign(static_cast<size_t>(capacity) * obs_size_, 0.0f);
   policy_.assign(static_cast<size_t>(capacity) * num_actions_, 0.0f);
   value_.assign(static_cast<size_t>(capacity), 0.0f);
+  version_.assign(static_cast<size_t>(capacity), 0);
 }
 
 size_t ReplayWindow::row(int i) const {
@@ -68,13 +69,15 @@ void ReplayWindow::add_record(const data::GameRecord& record) {
       if (record.policy_target(i)) fill_policy_row(record, i, pi);
       const float z = static_cast<float>(record.result);
       value_[r] = state->current_player() == 0 ? z : -z;
+      version_[r] = record.model_version;
       ++next_;
     }
     state->apply(record.moves[i]);
   }
 }
 
-void ReplayWindow::sample(int batch, Rng& rng, float* obs, float* policy, float* value) const {
+void ReplayWindow::sample(int batch, Rng& rng, float* obs, float* policy, float* value,
+                          int64_t* versions) const {
   const int held = size();
   ZP_CHECK_GT(held, 0);
   for (int b = 0; b < batch; ++b) {
@@ -90,7 +93,15 @@ void ReplayWindow::sample(int batch, Rng& rng, float* obs, float* policy, float*
       game_.transform_policy(sym, &policy_[r * num_actions_], p);
     }
     value[b] = value_[r];
+    if (versions) versions[b] = version_[r];
   }
+}
+
+int64_t ReplayWindow::oldest_version() const {
+  const int held = size();
+  if (held == 0) return 0;
+  // Rows [0, held) are exactly the held ones (the ring fills from row 0 before it wraps).
+  return *std::min_element(version_.begin(), version_.begin() + held);
 }
 
 }  // namespace zp::learner

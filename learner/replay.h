@@ -6,6 +6,7 @@
 //   policy_ [capacity, num_actions]              dense search policy, sums to 1; all zeros for a
 //                                                fast playout-cap search (no policy target)
 //   value_  [capacity]                           game result for the player to move there
+//   version_[capacity]                           model_version of the game's record (staleness)
 // Rows are written at `next_ % capacity`, so once full the oldest position is overwritten
 // first. A game longer than the window keeps only its last `capacity` positions.
 //
@@ -48,14 +49,20 @@ class ReplayWindow {
   // Fills `batch` examples, each drawn uniformly from the window (with replacement) and
   // mapped by a uniformly random symmetry of the game, the same one for its observation and
   // its policy. Outputs, row-major: obs [batch, obs_size], policy [batch, num_actions],
-  // value [batch]. Precondition: size() > 0.
-  void sample(int batch, Rng& rng, float* obs, float* policy, float* value) const;
+  // value [batch]; and, when `versions` is not null, versions [batch]: the model version that
+  // generated each example (staleness.h). Precondition: size() > 0.
+  void sample(int batch, Rng& rng, float* obs, float* policy, float* value,
+              int64_t* versions = nullptr) const;
+
+  // The lowest model version among the positions held (0 when empty). O(size()).
+  int64_t oldest_version() const;
 
   // Row `i` in insertion order among the positions held (0 = oldest), untransformed; for tests
   // and tools. Precondition: 0 <= i < size().
   const float* observation(int i) const { return &obs_[row(i) * obs_size_]; }
   const float* policy(int i) const { return &policy_[row(i) * num_actions_]; }
   float value(int i) const { return value_[row(i)]; }
+  int64_t version(int i) const { return version_[row(i)]; }
 
   int obs_size() const { return obs_size_; }
   int num_actions() const { return num_actions_; }
@@ -70,6 +77,7 @@ class ReplayWindow {
   const int num_symmetries_;
   int64_t next_ = 0;  // positions ever added; the next row written is next_ % capacity_
   std::vector<float> obs_, policy_, value_;
+  std::vector<int64_t> version_;
 };
 
 }  // namespace zp::learner

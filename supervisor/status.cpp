@@ -5,10 +5,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <thread>
+#include <utility>
 
 #include "shared/arena/pons.h"
 #include "shared/core/clock.h"
@@ -117,6 +119,36 @@ void add_device_and_cpu(const Snapshot& prev, const Snapshot& cur, double dt, in
   st->cpu_cores = static_cast<int>(std::thread::hardware_concurrency());
 }
 
+// Resident memory per role (what each process published) and the learner's staleness.
+void add_memory_and_staleness(const Snapshot& cur, Status* st) {
+  auto get = [&](int slot, ipc::Counter c) { return std::max<int64_t>(0, cur.slots[slot][c]); };
+  for (int a = 0; a < cur.num_actors; ++a) {
+    st->actor_rss.push_back(get(ipc::kFirstActorSlot + a, ipc::kResidentBytes));
+    st->actor_anon.push_back(get(ipc::kFirstActorSlot + a, ipc::kAnonBytes));
+    st->rss_actors += st->actor_rss.back();
+    st->anon_actors += st->actor_anon.back();
+  }
+  for (int d = 0; d < ipc::kMaxServers; ++d)
+    if (cur.slots[ipc::kFirstServerSlot + d][ipc::kPid] > 0) {
+      st->rss_servers += get(ipc::kFirstServerSlot + d, ipc::kResidentBytes);
+      st->anon_servers += get(ipc::kFirstServerSlot + d, ipc::kAnonBytes);
+    }
+  const std::pair<int, std::pair<int64_t*, int64_t*>> roles[] = {
+      {ipc::kLearnerSlot, {&st->rss_learner, &st->anon_learner}},
+      {ipc::kEvaluatorSlot, {&st->rss_evaluator, &st->anon_evaluator}},
+      {ipc::kWriterSlot, {&st->rss_writer, &st->anon_writer}},
+      {ipc::kSupervisorSlot, {&st->rss_supervisor, &st->anon_supervisor}}};
+  for (const auto& [slot, out] : roles) {
+    *out.first = get(slot, ipc::kResidentBytes);
+    *out.second = get(slot, ipc::kAnonBytes);
+  }
+  // The learner sets -1 (unknown) when it starts and a value with each step; a zeroed slot
+  // (no learner yet) or a learner that has not stepped yet is unknown too.
+  const int64_t milli = cur.slots[ipc::kLearnerSlot][ipc::kStalenessMilli];
+  st->staleness_known = milli >= 0 && learner_steps_made(cur) > 0;
+  st->staleness_steps = st->staleness_known ? milli * 1e-3 : 0.0;
+}
+
 }  // namespace
 
 Status compute_status(const Snapshot& prev, const Snapshot& cur, double elapsed_s,
@@ -176,6 +208,7 @@ Status compute_status(const Snapshot& prev, const Snapshot& cur, double elapsed_
   st.eval_pons_policy = e[ipc::kEvalPonsPolicy];
   st.eval_pons_search = e[ipc::kEvalPonsSearch];
   st.best_version = e[ipc::kBestVersion];
+  add_memory_and_staleness(cur, &st);
   return st;
 }
 
@@ -208,6 +241,19 @@ std::string format_busy_part(const Status& s) {
   return part + buf;
 }
 
+std::string format_mem_part(const Status& s) {
+  const bool any = s.rss_actors > 0 || s.rss_learner > 0 || s.rss_evaluator > 0 ||
+                   s.rss_writer > 0 || s.rss_supervisor > 0 || s.rss_servers > 0;
+  if (!any) return " | mem n/a";
+  auto mib = [](int64_t bytes) {
+    return bytes > 0 ? std::to_string(std::llround(bytes / 1048576.0)) : std::string("-");
+  };
+  std::string part = " | mem actors " + mib(s.rss_actors) + " learner " + mib(s.rss_learner);
+  if (s.has_evaluator) part += " eval " + mib(s.rss_evaluator);
+  if (s.servers > 0) part += " server " + mib(s.rss_servers);
+  return part + " writer " + mib(s.rss_writer) + " sup " + mib(s.rss_supervisor) + " MiB";
+}
+
 std::string format_status_line(const Status& s) {
   char buf[512];
   std::string per_actor;
@@ -224,11 +270,18 @@ std::string format_status_line(const Status& s) {
            s.evals_per_s, s.mean_batch, s.batch_capacity, 100.0 * s.lock_wait_share);
   line = buf;
   line += format_busy_part(s);
-  snprintf(buf, sizeof(buf),
-           " | learner step %lld (%.1f/s) loss %.3f+%.3f window %lld | model v%lld (oldest in "
-           "use v%lld)",
+  line += format_mem_part(s);
+  snprintf(buf, sizeof(buf), " | learner step %lld (%.1f/s) loss %.3f+%.3f window %lld",
            (long long)s.learner_step, s.steps_per_s, s.loss_policy, s.loss_value,
-           (long long)s.window, (long long)s.model_version, (long long)s.oldest_in_use);
+           (long long)s.window);
+  line += buf;
+  if (s.staleness_known)
+    snprintf(buf, sizeof(buf), " stale %.0f steps", s.staleness_steps);
+  else
+    snprintf(buf, sizeof(buf), " stale n/a");
+  line += buf;
+  snprintf(buf, sizeof(buf), " | model v%lld (oldest in use v%lld)", (long long)s.model_version,
+           (long long)s.oldest_in_use);
   line += buf;
   if (s.eval_version > 0) {
     snprintf(buf, sizeof(buf), " | eval v%lld elo %.0f oracle %.1f%%", (long long)s.eval_version,
@@ -279,6 +332,27 @@ std::string format_status_json(const Status& s) {
   j["model_version"] = s.model_version;
   j["oldest_in_use"] = s.oldest_in_use;
   j["pending_records"] = s.pending_records;
+  j["staleness_steps"] = s.staleness_known ? nlohmann::ordered_json(s.staleness_steps) : nullptr;
+  // Resident memory in MiB (2^20 bytes) per role, then its anonymous part; null where the
+  // role has not published it.
+  auto mib = [](int64_t bytes) {
+    return bytes > 0 ? nlohmann::ordered_json(bytes / 1048576.0) : nullptr;
+  };
+  auto per_actor = [&](const std::vector<int64_t>& v) {
+    nlohmann::ordered_json a = nlohmann::ordered_json::array();
+    for (const int64_t b : v) a.push_back(mib(b));
+    return a;
+  };
+  for (const bool anon : {false, true}) {
+    const std::string p = anon ? "anon_mb_" : "rss_mb_";
+    j[p + "actors"] = mib(anon ? s.anon_actors : s.rss_actors);
+    j[p + "actor"] = per_actor(anon ? s.actor_anon : s.actor_rss);
+    j[p + "learner"] = mib(anon ? s.anon_learner : s.rss_learner);
+    j[p + "evaluator"] = mib(anon ? s.anon_evaluator : s.rss_evaluator);
+    if (s.servers > 0) j[p + "servers"] = mib(anon ? s.anon_servers : s.rss_servers);
+    j[p + "writer"] = mib(anon ? s.anon_writer : s.rss_writer);
+    j[p + "supervisor"] = mib(anon ? s.anon_supervisor : s.rss_supervisor);
+  }
   return j.dump();
 }
 

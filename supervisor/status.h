@@ -4,7 +4,12 @@
 // "Is my GPU busy, and why not?": the line carries the device-busy share (kDeviceBusyNs of the
 // actors and inference servers over the interval), each role's CPU share (utime + stime from
 // /proc/<pid>/stat of the pid each slot recorded, kPid) and, in server mode, the servers'
-// queue depth (kServerQueueDepth). Not thread-safe (plain values).
+// queue depth (kServerQueueDepth).
+//
+// "Does memory stay flat?": each role's resident memory as its process published it
+// (kResidentBytes, refreshed by its heartbeat about once a second), the line's "mem" part and
+// metrics.jsonl's rss_mb_* fields. "How old is the data?": the learner's mean staleness of its
+// last minibatch (kStalenessMilli, learner/staleness.h). Not thread-safe (plain values).
 #pragma once
 
 #include <cstdint>
@@ -64,6 +69,22 @@ struct Status {
   int64_t eval_pons_policy = 0, eval_pons_search = 0;  // packed (shared/arena/pons.h)
   int64_t best_version = 0;
   int64_t pending_records = 0;
+  // Resident memory in bytes as each process last published it (kResidentBytes); 0 = not
+  // published (not started yet, or from before the stats block had it). Actors and servers
+  // summed, and per actor.
+  int64_t rss_actors = 0, rss_learner = 0, rss_evaluator = 0, rss_writer = 0, rss_supervisor = 0,
+          rss_servers = 0;
+  std::vector<int64_t> actor_rss;
+  // The anonymous part of each (kAnonBytes: heap and stacks, without the mapped libraries):
+  // where a leak shows. Same layout, same 0 = not published.
+  int64_t anon_actors = 0, anon_learner = 0, anon_evaluator = 0, anon_writer = 0,
+          anon_supervisor = 0, anon_servers = 0;
+  std::vector<int64_t> actor_anon;
+  // The learner's last minibatch: mean of (its step - the step each position's model was
+  // published at); unknown before the learner's first step and when no position's model step
+  // is known (a resumed run's old data).
+  double staleness_steps = 0;
+  bool staleness_known = false;
 };
 
 Status compute_status(const Snapshot& prev, const Snapshot& cur, double elapsed_s,
@@ -72,6 +93,9 @@ std::string format_status_line(const Status& s);
 // The device/CPU part of the line, " | device busy 62% | cpu actors 1.1 learner 0.6 ..."
 // (`bench selfplay` prints the same figures in its table).
 std::string format_busy_part(const Status& s);
+// The memory part, " | mem actors 302 learner 412 eval 198 writer 31 sup 12 MiB" ("-" for a
+// role that has not published yet; " | mem n/a" when none has).
+std::string format_mem_part(const Status& s);
 std::string format_status_json(const Status& s);
 
 }  // namespace zp::supervisor

@@ -506,6 +506,7 @@ int Supervisor::run() {
     for (auto& p : procs_)
       if (p->pid < 0 && !p->finished && now >= p->restart_at) spawn(*p);
     check_heartbeats();
+    stats_->heartbeat(ipc::kSupervisorSlot);  // publishes its own resident memory (stats.h)
     if (clock_.seconds() >= next_report) {
       report(false);
       next_report += cfg_.monitor.interval_s;

@@ -4,6 +4,9 @@
 #include <boost/interprocess/mapped_region.hpp>
 #include <boost/interprocess/permissions.hpp>
 #include <boost/interprocess/shared_memory_object.hpp>
+#include <unistd.h>
+
+#include <cstdio>
 #include <new>
 
 #include "shared/core/clock.h"
@@ -14,11 +17,14 @@ namespace zp::ipc {
 
 namespace bip = boost::interprocess;
 
+// heartbeat() reads the RSS at most this often.
+constexpr int64_t kResidentPeriodNs = 1'000'000'000;
+
 // The block is shared between compilers' views of the same binary only, but keep the layout
 // honest: counters must be lock-free (no hidden mutex in shm) and slots whole cache lines.
 static_assert(std::atomic<int64_t>::is_always_lock_free, "shm counters must be lock-free");
 static_assert(sizeof(SlotStats) % 64 == 0, "slots are padded to cache lines");
-static_assert(kPeersRefused < kNumCounters, "every counter fits in a slot");
+static_assert(kAnonBytes < kNumCounters, "every counter fits in a slot");
 
 struct Stats::Impl {
   bip::shared_memory_object shm;
@@ -51,7 +57,7 @@ std::unique_ptr<Stats> Stats::create(const std::string& name, int num_actors) {
   // posix_fallocate zero-fills the object, which is a valid state for every counter; placement-new
   // gives the atomics a proper lifetime all the same.
   auto* block = new (impl->region.get_address()) StatsBlock{};
-  block->version = 2;
+  block->version = 3;
   block->num_actors = static_cast<uint32_t>(num_actors);
   // Processes that open the block are spawned after create() returns (fork+exec orders
   // everything before), so a plain store of the magic is enough.
@@ -76,7 +82,29 @@ std::unique_ptr<Stats> Stats::open(const std::string& name) {
   return std::unique_ptr<Stats>(new Stats(std::move(impl), block));
 }
 
-void Stats::heartbeat(int slot) { set(slot, kHeartbeatNs, now_ns()); }
+void Stats::heartbeat(int slot) {
+  const int64_t now = now_ns();
+  set(slot, kHeartbeatNs, now);
+  if (now < next_rss_ns_.load(std::memory_order_relaxed)) return;
+  next_rss_ns_.store(now + kResidentPeriodNs, std::memory_order_relaxed);
+  const ResidentBytes rss = self_resident_bytes();
+  if (rss.resident < 0) return;
+  set(slot, kResidentBytes, rss.resident);
+  set(slot, kAnonBytes, rss.anon);
+}
+
+ResidentBytes self_resident_bytes() {
+  // statm: size resident shared text lib data dt, in pages (proc(5)); "shared" counts the
+  // resident file-backed and shared-memory pages (RssFile + RssShmem).
+  std::FILE* f = std::fopen("/proc/self/statm", "r");
+  if (!f) return {};
+  long long size = 0, resident = 0, shared = 0;
+  const int got = std::fscanf(f, "%lld %lld %lld", &size, &resident, &shared);
+  std::fclose(f);
+  if (got != 3) return {};
+  static const int64_t page = sysconf(_SC_PAGESIZE);
+  return {static_cast<int64_t>(resident) * page, static_cast<int64_t>(resident - shared) * page};
+}
 
 void Stats::remove(const std::string& name) { bip::shared_memory_object::remove(name.c_str()); }
 

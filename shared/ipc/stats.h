@@ -6,7 +6,7 @@
 // evaluator, 3 the supervisor, kFirstActorSlot + i actor i, kFirstServerSlot + d the
 // inference server of device d (actors.inference: server). Each slot is a fixed array of
 // int64 counters indexed by `Counter`, padded to whole cache lines so processes never
-// false-share.
+// false-share. Version 3 added kResidentBytes, kStalenessMilli and kAnonBytes.
 //
 // Memory order: every counter is an independent statistic that is only ever read
 // approximately (rates over seconds), so relaxed loads and stores suffice; nothing else is
@@ -61,7 +61,15 @@ enum Counter : int {
                          //   forward on the CPU)
   kServerQueueDepth,     // inference server: positions waiting in ready slots, last sample
   kPeersRefused,         // writer: tcp peers refused (no CURVE, or a key not authorized)
-  kNumCounters = 37
+  kResidentBytes,        // every process: its resident memory (RSS, /proc/self/statm), published
+                         //   by heartbeat() at most once a second; 0 = not published yet
+  kStalenessMilli,       // learner: mean staleness x 1000 of the last minibatch (its step minus
+                         //   the step each sampled position's model was published at); -1 when
+                         //   unknown (no position's model step is known)
+  kAnonBytes,            // every process: the anonymous part of kResidentBytes (resident minus
+                         //   file-backed and shared pages: heap, stacks), published with it; the
+                         //   part that grows when memory leaks (libtorch's mapped code does not)
+  kNumCounters = 40
 };
 
 enum Slot : int { kWriterSlot = 0, kLearnerSlot = 1, kEvaluatorSlot = 2, kSupervisorSlot = 3,
@@ -106,6 +114,9 @@ class Stats {
   int64_t get(int slot, Counter c) const {
     return block_->slots[slot].c[c].load(std::memory_order_relaxed);
   }
+  // Stamps kHeartbeatNs; at most once a second (per handle) also publishes this process's
+  // resident memory into kResidentBytes and kAnonBytes, so every role that beats reports its
+  // RSS for free (one read of /proc/self/statm, a few microseconds). Callable from any thread.
   void heartbeat(int slot);
 
   // Removes the shm object (the supervisor does this at shutdown).
@@ -116,6 +127,16 @@ class Stats {
   Stats(std::unique_ptr<Impl> impl, StatsBlock* block);
   std::unique_ptr<Impl> impl_;
   StatsBlock* block_;
+  // Steady clock after which heartbeat() reads the RSS again. Relaxed: two threads that race
+  // past it read /proc twice, which is harmless.
+  std::atomic<int64_t> next_rss_ns_{0};
 };
+
+// Resident memory of this process in bytes (/proc/self/statm: resident pages, and resident
+// minus shared pages for `anon`, times the page size); -1 when /proc cannot be read.
+struct ResidentBytes {
+  int64_t resident = -1, anon = -1;
+};
+ResidentBytes self_resident_bytes();
 
 }  // namespace zp::ipc

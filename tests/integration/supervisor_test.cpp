@@ -115,7 +115,30 @@ TEST_CASE("zeroplay status shows the run's elapsed time", "[integration][supervi
   const int elapsed = std::stoi(m[1]);
   CHECK(elapsed >= 4);
   CHECK(elapsed < 60);
+  // One line per process with the resident memory it published (its heartbeat does).
+  const std::string rss = "rss \\d+ MiB \\(anon \\d+\\)";
+  CHECK(std::regex_search(r.output, std::regex("\n  supervisor pid \\d+ " + rss + "\n")));
+  for (const char* role : {"writer", "learner"})  // start_train turns the evaluator off
+    CHECK(std::regex_search(r.output, std::regex(std::string("\n  ") + role +
+                                                 " pid \\d+ starts 1 " + rss + " heartbeat")));
+  CHECK(std::regex_search(r.output, std::regex("\n  actor-0 pid \\d+ starts 1 model v\\d+ "
+                                               "positions \\d+ pending \\d+ " + rss)));
   CHECK(train->wait(90) == 0);
+  // metrics.jsonl: every role's memory, and the learner's staleness once it trained (never
+  // negative in a fresh run: every version was published at or before the current step).
+  const std::vector<nlohmann::json> lines = status_lines(run);
+  REQUIRE_FALSE(lines.empty());
+  const nlohmann::json& last = lines.back();
+  INFO(last.dump());
+  for (const char* key : {"rss_mb_actors", "rss_mb_learner", "rss_mb_writer",
+                          "rss_mb_supervisor", "anon_mb_learner", "anon_mb_writer"})
+    CHECK(last.at(key).get<double>() > 1.0);
+  CHECK(last.at("rss_mb_evaluator").is_null());  // no evaluator in this run
+  REQUIRE(last.at("rss_mb_actor").size() == 1);
+  if (last.at("learner_step").get<int64_t>() > 0) {  // it trained (a loaded machine may not)
+    REQUIRE(last.at("staleness_steps").is_number());
+    CHECK(last.at("staleness_steps").get<double>() >= 0.0);
+  }
 }
 
 TEST_CASE("after --resume, rates start from the resumed counters", "[integration][supervisor]") {

@@ -17,7 +17,9 @@
 #include <ctime>
 #include <fstream>
 #include <set>
+#include <stdexcept>
 #include <thread>
+#include <vector>
 
 #include "shared/core/clock.h"
 #include "shared/core/error.h"
@@ -117,6 +119,49 @@ TEST_CASE("stats block: a child's counters reach the parent", "[unit][ipc]") {
   CHECK(again->get(kFirstActorSlot + 2, kPositions) == 0);
   Stats::remove(name);
   CHECK_THROWS_AS(Stats::open(name), zp::IoError);
+}
+
+TEST_CASE("stats block: a child's heartbeat publishes its resident memory", "[unit][ipc]") {
+  const std::string name = unique_name("stats-rss");
+  ShmGuard guard{name};
+  auto stats = Stats::create(name, 1);
+  CHECK(stats->get(kLearnerSlot, kResidentBytes) == 0);  // nobody published yet
+  constexpr int64_t kTouched = 64 << 20;
+  int pipe_fd[2];
+  REQUIRE(::pipe(pipe_fd) == 0);
+  const pid_t pid = fork_child([&] {
+    auto s = Stats::open(name);
+    s->heartbeat(kLearnerSlot);  // the first beat of a handle reads the RSS at once
+    const int64_t before = s->get(kLearnerSlot, kResidentBytes);
+    const double t0 = zp::now_s();
+    std::vector<char> big(kTouched, 1);  // touched: resident
+    s->heartbeat(kLearnerSlot);
+    // Within the second the value is not read again (rate limit); only checkable when the
+    // second beat really came within the second.
+    if (zp::now_s() - t0 < 0.9 && s->get(kLearnerSlot, kResidentBytes) != before)
+      throw std::runtime_error("re-read within the second");
+    auto fresh = Stats::open(name);  // a new handle reads at its first beat
+    fresh->heartbeat(kLearnerSlot);
+    const int64_t after = s->get(kLearnerSlot, kResidentBytes);
+    const int64_t anon = s->get(kLearnerSlot, kAnonBytes);
+    // The touched pages are anonymous: they count in both.
+    if (anon < kTouched || anon > after) throw std::runtime_error("anon " + std::to_string(anon));
+    const int64_t v[2] = {before, after};
+    if (::write(pipe_fd[1], v, sizeof(v)) != sizeof(v)) throw std::runtime_error("pipe");
+    if (big[kTouched - 1] != 1) throw std::runtime_error("unreachable");
+  });
+  CHECK(wait_child(pid) == 0);
+  int64_t v[2] = {0, 0};
+  REQUIRE(::read(pipe_fd[0], v, sizeof(v)) == sizeof(v));
+  ::close(pipe_fd[0]);
+  ::close(pipe_fd[1]);
+  CHECK(v[0] > 1 << 20);                   // a process holds at least a MiB
+  CHECK(v[1] - v[0] >= kTouched - (4 << 20));  // the 64 MiB the child touched show up
+  CHECK(stats->get(kLearnerSlot, kResidentBytes) == v[1]);
+  const zp::ipc::ResidentBytes self = zp::ipc::self_resident_bytes();
+  CHECK(self.resident > 1 << 20);
+  CHECK(self.anon > 0);
+  CHECK(self.anon <= self.resident);
 }
 
 TEST_CASE("model store: publish and read back", "[unit][ipc]") {

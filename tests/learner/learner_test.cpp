@@ -8,10 +8,12 @@
 #include <filesystem>
 #include <fstream>
 #include <numeric>
+#include <sstream>
 
 #include "learner/learner_state.h"
 #include "learner/replay.h"
 #include "learner/shard_watcher.h"
+#include "learner/staleness.h"
 #include "shared/run/files.h"
 #include "shared/config/config.h"
 #include "shared/core/bytes.h"
@@ -67,10 +69,13 @@ GameRecord record_of(const zp::game::Game& g, const std::string& moves, float ma
   return r;
 }
 
-// A random legal game with a random visit distribution over the legal moves.
-GameRecord random_record(const zp::game::Game& g, zp::Rng& rng, uint64_t seq) {
+// A random legal game with a random visit distribution over the legal moves, played by
+// `model_version`.
+GameRecord random_record(const zp::game::Game& g, zp::Rng& rng, uint64_t seq,
+                         int64_t model_version = 0) {
   GameRecord r;
   r.game_name = g.name();
+  r.model_version = model_version;
   r.num_actions = static_cast<uint16_t>(g.num_actions());
   r.sequence = seq;
   auto s = g.new_initial_state();
@@ -104,10 +109,11 @@ bool same_obs(const ReplayWindow& w, int i, const std::vector<float>& expected) 
   return std::equal(expected.begin(), expected.end(), w.observation(i));
 }
 
-void write_shard(const zp::game::Game& g, const std::string& path, int games, uint64_t seed) {
+void write_shard(const zp::game::Game& g, const std::string& path, int games, uint64_t seed,
+                 int64_t model_version = 0) {
   zp::Rng rng(seed);
   zp::data::ShardBuilder b(g.name());
-  for (int i = 0; i < games; ++i) b.add(random_record(g, rng, seed * 1000 + i));
+  for (int i = 0; i < games; ++i) b.add(random_record(g, rng, seed * 1000 + i, model_version));
   b.write(path);
 }
 
@@ -321,6 +327,73 @@ TEST_CASE("shard watcher orders shards by number past shard-999999", "[unit][lea
   CHECK(zp::run::shard_name_less("shard-000005.zps", "manifest.json"));  // shards first
 }
 
+TEST_CASE("staleness: the mean over a minibatch of its step minus each version's publication step",
+          "[unit][learner]") {
+  using zp::learner::VersionSteps;
+  using zp::learner::mean_staleness;
+  VersionSteps steps;
+  steps.record(1, 0);
+  steps.record(2, 10);
+  steps.record(3, 20);
+  const int64_t batch[] = {1, 1, 2, 3, 7};  // version 7: publication step unknown
+  // (25 + 25 + 15 + 5) / 4: the unknown position is left out, not counted as 0.
+  REQUIRE(mean_staleness(steps, 25, batch, 5).has_value());
+  CHECK(*mean_staleness(steps, 25, batch, 5) == Approx(17.5));
+  const int64_t unknown[] = {0, 7, 7};
+  CHECK_FALSE(mean_staleness(steps, 25, unknown, 3).has_value());
+  CHECK_FALSE(mean_staleness(steps, 25, batch, 0).has_value());
+  // Alternating versions (the one-entry lookup cache must not mix them up).
+  const int64_t mixed[] = {3, 1, 3, 1};
+  CHECK(*mean_staleness(steps, 20, mixed, 4) == Approx(10.0));
+
+  steps.prune_below(2);
+  CHECK_FALSE(steps.step_of(1).has_value());
+  CHECK(steps.step_of(2) == 10);
+  steps.forget_after_step(15);  // a resume went back to step 15: version 3 (step 20) is gone
+  CHECK_FALSE(steps.step_of(3).has_value());
+  CHECK(steps.entries() == std::vector<std::pair<int64_t, int64_t>>{{2, 10}});
+
+  // Bounded: beyond kMaxVersionSteps versions the oldest go first.
+  VersionSteps many;
+  for (int64_t v = 1; v <= static_cast<int64_t>(zp::learner::kMaxVersionSteps) + 10; ++v)
+    many.record(v, v * 10);
+  CHECK(many.size() == zp::learner::kMaxVersionSteps);
+  CHECK_FALSE(many.step_of(10).has_value());
+  CHECK(many.step_of(11) == 110);
+}
+
+TEST_CASE("replay window: sampled examples carry their record's model version", "[unit][learner]") {
+  auto g = connect4();
+  ReplayWindow w(*g, 12);
+  CHECK(w.oldest_version() == 0);  // empty
+  GameRecord a = record_of(*g, "4444"), b = record_of(*g, "33332222");
+  a.model_version = 5;
+  b.model_version = 7;
+  w.add_record(a);
+  w.add_record(b);
+  CHECK(w.oldest_version() == 5);
+  CHECK(w.version(0) == 5);
+  CHECK(w.version(4) == 7);
+  std::vector<float> obs(64 * w.obs_size()), pol(64 * w.num_actions()), val(64);
+  std::vector<int64_t> versions(64, -1);
+  zp::Rng rng(3);
+  w.sample(64, rng, obs.data(), pol.data(), val.data(), versions.data());
+  CHECK(std::count(versions.begin(), versions.end(), 5) > 0);
+  CHECK(std::count(versions.begin(), versions.end(), 7) > 0);
+  CHECK(std::count(versions.begin(), versions.end(), 5) + std::count(versions.begin(),
+        versions.end(), 7) == 64);
+  // Each example's version is its row's: the first 4 positions (version 5) hold 4 pieces or
+  // fewer in one column, so an example with more than 4 pieces on the board is version 7's.
+  for (int i = 0; i < 64; ++i) {
+    const float* o = &obs[static_cast<size_t>(i) * w.obs_size()];
+    const int pieces = static_cast<int>(std::count(o, o + 2 * 42, 1.0f));
+    if (pieces > 3) CHECK(versions[i] == 7);
+  }
+  // Version 5's positions are overwritten by a later game: the oldest held is 7.
+  w.add_record(b);
+  CHECK(w.oldest_version() == 7);
+}
+
 TEST_CASE("learner state round-trips and old model files are pruned", "[unit][learner]") {
   zp::test::TempDir tmp;
   zp::learner::LearnerState s;
@@ -330,6 +403,7 @@ TEST_CASE("learner state round-trips and old model files are pruned", "[unit][le
   s.positions_ingested = 2000;
   s.last_shard = "shard-000005.zps";
   s.fixed = {{"learner.optimizer", "adam"}, {"model.channels", "64"}};
+  s.version_steps = {{11, 100}, {12, 110}, {13, 120}};
   zp::learner::save_learner_state(tmp.path(), s);
   const auto l = zp::learner::load_learner_state(tmp.path());
   CHECK(l.step == 120);
@@ -338,9 +412,15 @@ TEST_CASE("learner state round-trips and old model files are pruned", "[unit][le
   CHECK(l.positions_ingested == 2000);
   CHECK(l.last_shard == "shard-000005.zps");
   CHECK(l.fixed == s.fixed);
+  CHECK(l.version_steps == s.version_steps);
   CHECK_THROWS_AS(zp::learner::load_learner_state(tmp.path() + "/missing"), zp::IoError);
   write_text(zp::run::learner_state_path(tmp.path()), "step x12\n");
   CHECK_THROWS_AS(zp::learner::load_learner_state(tmp.path()), zp::FormatError);
+  for (const char* bad : {"version_step 12\n", "version_step 12 x\n", "version_step -1 3\n"}) {
+    write_text(zp::run::learner_state_path(tmp.path()), bad);
+    CHECK_THROWS_WITH(zp::learner::load_learner_state(tmp.path()),
+                      Catch::Contains("version_step: bad value"));
+  }
 
   for (int v : {1, 2, 9, 10, 11})
     write_text(tmp.path() + "/model-" + std::to_string(v) + ".zpck", "x");
@@ -556,6 +636,55 @@ TEST_CASE("learner: a corrupt training state resumes from the newest model file,
                                        " 2>&1");
   CHECK(r.exit_code == 1);
   CHECK_THAT(r.output, Catch::Contains("refusing to train on from random weights"));
+}
+
+TEST_CASE("learner: staleness is its step minus the data's model step, also after a resume",
+          "[integration][learner]") {
+  using namespace zp::ipc;
+  auto g = connect4();
+  auto config = [](int max_steps) {
+    return std::vector<std::string>{"learner.min_positions=50", "learner.batch_size=16",
+                                    "learner.publish_every_steps=4",
+                                    "train.max_steps=" + std::to_string(max_steps)};
+  };
+  const LearnerRun lr(*g, config(10));
+  // Every game was played by version 1, the initial network published at step 0.
+  write_shard(*g, lr.run + "/shards/shard-000001.zps", 20, 21, /*model_version=*/1);
+  const std::string& out = lr.out;
+  {
+    zp::test::ChildProcess learner(learner_argv(lr.run), out);
+    WAIT_OR_FAIL(!learner.running(), 120);
+    REQUIRE(learner.wait(1) == 0);
+  }
+  // The last minibatch was trained at step 9: 9 steps stale.
+  CHECK(lr.stats->get(kLearnerSlot, kStalenessMilli) == 9000);
+  CHECK_THAT(read_text(lr.run + "/checkpoints/learner_state"),
+             Catch::Contains("\nversion_step 1 0\n"));
+  // Resumed without model-1.zpck: the step of version 1 comes from learner_state.
+  fs::remove(lr.run + "/checkpoints/model-1.zpck");
+  lr.write_config(config(14));
+  {
+    zp::test::ChildProcess learner(learner_argv(lr.run), out);
+    WAIT_OR_FAIL(!learner.running(), 120);
+    REQUIRE(learner.wait(1) == 0);
+  }
+  CHECK(lr.stats->get(kLearnerSlot, kStalenessMilli) == 13000);
+  // Data of a version whose step nobody knows: unknown (-1), not invented.
+  write_text(lr.run + "/checkpoints/learner_state",
+             [&] {
+               std::string t = read_text(lr.run + "/checkpoints/learner_state"), kept;
+               std::istringstream in(t);
+               for (std::string line; std::getline(in, line);)
+                 if (line.rfind("version_step ", 0) != 0) kept += line + "\n";
+               return kept;
+             }());
+  lr.write_config(config(16));
+  {
+    zp::test::ChildProcess learner(learner_argv(lr.run), out);
+    WAIT_OR_FAIL(!learner.running(), 120);
+    REQUIRE(learner.wait(1) == 0);
+  }
+  CHECK(lr.stats->get(kLearnerSlot, kStalenessMilli) == -1);
 }
 
 TEST_CASE("learner: resuming with a changed optimizer or model shape is an error naming the key",

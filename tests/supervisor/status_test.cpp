@@ -1,6 +1,7 @@
 // The status line's "is my GPU busy, and why not?" part: the device-busy share from
 // kDeviceBusyNs deltas, each role's CPU share from /proc utime + stime deltas, the server's
-// queue depth, and "n/a" when nobody publishes the busy time.
+// queue depth, and "n/a" when nobody publishes the busy time; each role's resident memory and
+// the learner's staleness.
 #include <catch2/catch.hpp>
 #include <unistd.h>
 
@@ -78,7 +79,7 @@ TEST_CASE("status line: device busy share, CPU per role and server queue", "[uni
   const std::string cores = std::to_string(std::thread::hardware_concurrency());
   CHECK(line.find(" | lock wait 0% | device busy 25% | server queue 12 batch 200.0 | cpu actors "
                   "1.0 learner 0.6 eval 0.2 server 0.8 writer 0.0 of " + cores + " cores | "
-                  "learner step") != std::string::npos);
+                  "mem n/a | learner step") != std::string::npos);
   const auto j = nlohmann::json::parse(sv::format_status_json(st));
   CHECK(j["device_busy_share"].get<double>() == Approx(0.25));
   CHECK(j["cpu_learner"].get<double>() == Approx(0.6));
@@ -122,7 +123,8 @@ TEST_CASE("status line: a restarted role's CPU counts from its new process", "[u
   for (int slot = 0; slot < ipc::kNumSlots; ++slot) b.cpu_s[slot] = -1;
   const sv::Status gone = sv::compute_status(a, b, 12.0, 16);
   CHECK_FALSE(gone.cpu_known);
-  CHECK(sv::format_status_line(gone).find("| cpu n/a | learner step") != std::string::npos);
+  CHECK(sv::format_status_line(gone).find("| cpu n/a | mem n/a | learner step") !=
+        std::string::npos);
 }
 
 TEST_CASE("process_cpu_seconds reads this process's CPU time from /proc", "[unit]") {
@@ -135,4 +137,67 @@ TEST_CASE("process_cpu_seconds reads this process's CPU time from /proc", "[unit
   CHECK(sv::process_cpu_seconds(getpid()) >= until);
   CHECK(sv::process_cpu_seconds(0) == -1);
   CHECK(sv::process_cpu_seconds(0x3fffffff) == -1);  // above any pid_max
+}
+
+TEST_CASE("status line and json: resident memory per role, as each process published it",
+          "[unit]") {
+  auto [a, b] = two_snapshots(true);
+  constexpr int64_t kMiB = 1 << 20;
+  b.slots[ipc::kFirstActorSlot][ipc::kResidentBytes] = 100 * kMiB;
+  b.slots[ipc::kFirstActorSlot + 1][ipc::kResidentBytes] = 150 * kMiB;
+  b.slots[ipc::kLearnerSlot][ipc::kResidentBytes] = 400 * kMiB;
+  b.slots[ipc::kEvaluatorSlot][ipc::kResidentBytes] = 200 * kMiB + kMiB / 2;  // rounds up
+  b.slots[ipc::kFirstServerSlot][ipc::kResidentBytes] = 600 * kMiB;
+  b.slots[ipc::kSupervisorSlot][ipc::kResidentBytes] = 12 * kMiB;
+  b.slots[ipc::kLearnerSlot][ipc::kAnonBytes] = 40 * kMiB;
+  b.slots[ipc::kFirstActorSlot + 1][ipc::kAnonBytes] = 30 * kMiB;
+  // The writer has not published yet: "-" and null, not 0.
+  const sv::Status st = sv::compute_status(a, b, 12.0, 16);
+  CHECK(st.rss_actors == 250 * kMiB);
+  REQUIRE(st.actor_rss.size() == 2);
+  CHECK(st.actor_rss[1] == 150 * kMiB);
+  const std::string line = sv::format_status_line(st);
+  CHECK(line.find(" cores | mem actors 250 learner 400 eval 201 server 600 writer - sup 12 MiB | "
+                  "learner step") != std::string::npos);
+  const auto j = nlohmann::json::parse(sv::format_status_json(st));
+  CHECK(j["rss_mb_actors"].get<double>() == Approx(250.0));
+  CHECK(j["rss_mb_actor"].size() == 2);
+  CHECK(j["rss_mb_actor"][0].get<double>() == Approx(100.0));
+  CHECK(j["rss_mb_learner"].get<double>() == Approx(400.0));
+  CHECK(j["rss_mb_evaluator"].get<double>() == Approx(200.5));
+  CHECK(j["rss_mb_servers"].get<double>() == Approx(600.0));
+  CHECK(j["rss_mb_writer"].is_null());
+  CHECK(j["rss_mb_supervisor"].get<double>() == Approx(12.0));
+  CHECK(j["anon_mb_learner"].get<double>() == Approx(40.0));
+  CHECK(j["anon_mb_actors"].get<double>() == Approx(30.0));
+  CHECK(j["anon_mb_actor"][0].is_null());
+  CHECK(j["anon_mb_actor"][1].get<double>() == Approx(30.0));
+  CHECK(j["anon_mb_writer"].is_null());
+  // Lock mode and no evaluator: those roles drop out of the line.
+  auto [c, d] = two_snapshots(false);
+  d.slots[ipc::kLearnerSlot][ipc::kResidentBytes] = 3 * kMiB;
+  d.slots[ipc::kEvaluatorSlot][ipc::kPid] = 0;
+  const std::string lock_line = sv::format_status_line(sv::compute_status(c, d, 12.0, 16));
+  CHECK(lock_line.find("| mem actors - learner 3 writer - sup - MiB |") != std::string::npos);
+}
+
+TEST_CASE("status line and json: the learner's staleness, n/a until known", "[unit]") {
+  auto [a, b] = two_snapshots(false);
+  auto& l = b.slots[ipc::kLearnerSlot];
+  l[ipc::kTrainStepsStart] = 100;
+  l[ipc::kTrainSteps] = 100;         // resumed, no step made yet
+  l[ipc::kStalenessMilli] = 12'400;  // a stale value from before: not shown
+  sv::Status st = sv::compute_status(a, b, 12.0, 16);
+  CHECK_FALSE(st.staleness_known);
+  CHECK(sv::format_status_line(st).find(" window 0 stale n/a | model") != std::string::npos);
+  CHECK(nlohmann::json::parse(sv::format_status_json(st))["staleness_steps"].is_null());
+  l[ipc::kTrainSteps] = 130;
+  st = sv::compute_status(a, b, 12.0, 16);
+  CHECK(st.staleness_known);
+  CHECK(st.staleness_steps == Approx(12.4));
+  CHECK(sv::format_status_line(st).find(" window 0 stale 12 steps | model") != std::string::npos);
+  CHECK(nlohmann::json::parse(sv::format_status_json(st))["staleness_steps"].get<double>() ==
+        Approx(12.4));
+  l[ipc::kStalenessMilli] = -1;  // no position's model step is known
+  CHECK_FALSE(sv::compute_status(a, b, 12.0, 16).staleness_known);
 }
