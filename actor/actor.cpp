@@ -69,6 +69,7 @@ class Actor {
   void submit(int lane, int n);
   void release_lock();
   void send(std::vector<data::GameRecord>* finished);
+  void wait_for_acks();
   void maybe_swap_model();
   void publish_stats();
   void drain();
@@ -97,6 +98,7 @@ class Actor {
   std::unique_ptr<selfplay::SelfPlayLoop> loop_;
   std::unique_ptr<ipc::RecordSender> sender_;
   uint64_t sent_ = 0;
+  const size_t max_pending_ = max_pending_records(cfg_);
 };
 
 // Waits for the learner's first model (version 1 holds the initial weights). False when a
@@ -245,6 +247,21 @@ void Actor::publish_stats() {
   role_.beat();
 }
 
+// Too many unacknowledged records (actor.h): play nothing until acknowledgements bring them
+// under the bound, or a stop comes. Keeps resending and beating meanwhile.
+void Actor::wait_for_acks() {
+  spdlog::warn("{} records unacknowledged (bound {}: 2 x writer.shard_positions); pausing "
+               "self-play until the writer catches up", sender_->pending(), max_pending_);
+  Stopwatch paused;
+  while (!stop_requested() && sender_->pending() >= max_pending_) {
+    sender_->poll();
+    publish_stats();
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  spdlog::info("resuming self-play after {:.1f} s paused; {} records unacknowledged",
+               paused.seconds(), sender_->pending());
+}
+
 // Gives the writer the chance to make the last records durable and acknowledge them.
 void Actor::drain() {
   Stopwatch draining;
@@ -282,6 +299,8 @@ int Actor::run() {
   std::vector<data::GameRecord> finished;
   Stopwatch since_update;
   while (!stop_requested()) {
+    if (sender_->pending() >= max_pending_) wait_for_acks();
+    if (stop_requested()) break;
     loop_->round(&finished);
     send(&finished);
     if (since_update.seconds() >= 0.25) {
@@ -295,6 +314,10 @@ int Actor::run() {
 }
 
 }  // namespace
+
+size_t max_pending_records(const config::Config& cfg) {
+  return static_cast<size_t>(kPendingShards) * static_cast<size_t>(cfg.writer.shard_positions);
+}
 
 int run_actor(const std::string& run_dir, int index) {
   if (index < 0 || index >= ipc::kMaxActors)

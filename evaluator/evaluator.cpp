@@ -48,12 +48,6 @@ constexpr const char* kAnchor = "random";
 
 std::string version_name(int64_t v) { return "v" + std::to_string(v); }
 
-// "v12" -> 12, anything else -> 0.
-int64_t parse_version_name(const std::string& name) {
-  if (name.size() < 2 || name[0] != 'v') return 0;
-  const std::optional<uint64_t> v = parse_uint(std::string_view(name).substr(1));
-  return v && *v <= static_cast<uint64_t>(INT64_MAX) ? static_cast<int64_t>(*v) : 0;
-}
 
 // One labelled set and its name, e.g. "Test_L2_R1".
 struct OracleSet {
@@ -120,7 +114,7 @@ class Evaluator {
   model::NetworkBackend* policy_net_ = nullptr;
   std::unique_ptr<arena::Player> random_, mcts_;
 
-  std::vector<arena::PairResult> ladder_;   // every recorded match
+  std::vector<arena::PairResult> ladder_;   // recorded matches of the fitted players
   std::vector<arena::PairResult> pending_;  // this evaluation's matches, recorded at its end
   int64_t last_version_ = 0;               // last rated version (0 = none)
   std::string last_bytes_;                 // its checkpoint (empty if lost)
@@ -155,7 +149,8 @@ void Evaluator::sleep_ms(int ms) { std::this_thread::sleep_for(std::chrono::mill
 void Evaluator::restore() {
   ladder_ = arena::read_pair_results(games_path_);
   for (const arena::PairResult& r : ladder_)
-    last_version_ = std::max({last_version_, parse_version_name(r.a), parse_version_name(r.b)});
+    last_version_ = std::max({last_version_, arena::version_of_player(r.a),
+                              arena::version_of_player(r.b)});
   if (last_version_ == 0) return;
   const std::string path =
       ctx_.paths().model_file(last_version_);
@@ -165,7 +160,10 @@ void Evaluator::restore() {
     spdlog::warn("cannot reload the last rated model: {}; the next one plays no predecessor",
                  e.what());
   }
-  spdlog::info("resumed: {} recorded matches, last rated version {}", ladder_.size(),
+  const size_t recorded = ladder_.size();
+  ladder_ = arena::keep_newest_versions(ladder_, ecfg_.ladder_versions);
+  spdlog::info("resumed: {} recorded matches ({} among the newest {} versions, fitted), last "
+               "rated version {}", recorded, ladder_.size(), ecfg_.ladder_versions,
                last_version_);
 }
 
@@ -451,6 +449,8 @@ void Evaluator::apply_gate(int64_t version, const std::string& bytes, const Gate
 void Evaluator::record(const arena::Json& line) {
   for (const arena::PairResult& r : pending_) arena::append_pair_result(games_path_, r);
   ladder_.insert(ladder_.end(), pending_.begin(), pending_.end());
+  // Bounded (evaluator.ladder_versions): the fit's time and memory, and the line's ladder.
+  ladder_ = arena::keep_newest_versions(ladder_, ecfg_.ladder_versions, best_version_);
   pending_.clear();
   const std::string text = arena::json_line(line);
   arena::append_line(metrics_path_, text);

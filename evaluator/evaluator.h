@@ -11,8 +11,11 @@
 //      seeds; see shared/arena/arena.h) against the previously rated version, the random
 //      player and pure MCTS with evaluator.rollout_simulations ("mcts:N"); with gating also
 //      against the best model when that is not the previous version;
-//   2. the results go to <run_dir>/elo_games.jsonl and the Elo ladder over ALL recorded games
-//      is refitted (random = 0; shared/arena/elo.h);
+//   2. the results go to <run_dir>/elo_games.jsonl and the Elo ladder is refitted (random =
+//      0; shared/arena/elo.h) over the recorded games among the baselines and the newest
+//      evaluator.ladder_versions rated versions (and the gated best): older versions' games
+//      stay on disk but leave the fit, which would otherwise grow in time (cube) and memory
+//      (square) with every version;
 //   3. for Connect Four: oracle accuracy of the raw policy (all positions of
 //      evaluator.positions, default data/connect4/selfplay_positions.txt) and of search with
 //      evaluator.simulations (the first evaluator.oracle_search_positions of them); and,
@@ -28,7 +31,8 @@
 // The heartbeat beats during matches and oracle work (every search round) and the stop flag is
 // checked between moves and between batches of labelled positions: SIGTERM abandons an
 // evaluation half-way without recording it.
-// A restarted evaluator reads elo_games.jsonl back, so the ladder survives, and resumes after
+// A restarted evaluator reads elo_games.jsonl back (keeping the same newest versions), so the
+// ladder survives, and resumes after
 // the highest version in it (its checkpoint file, when still on disk, is the next opponent).
 //
 // Returns the process exit code (0 after a requested stop).

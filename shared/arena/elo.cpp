@@ -9,8 +9,11 @@
 #include <map>
 #include <optional>
 #include <queue>
+#include <set>
+#include <string_view>
 
 #include "shared/core/error.h"
+#include "shared/core/parse.h"
 #include "shared/arena/json_line.h"
 
 namespace zp::arena {
@@ -327,6 +330,31 @@ std::vector<PairResult> read_pair_results(const std::string& path) {
     out.push_back(std::move(*r));
   }
   if (in.bad()) throw IoError("cannot read " + path);
+  return out;
+}
+
+int64_t version_of_player(const std::string& name) {
+  if (name.size() < 2 || name[0] != 'v') return 0;
+  const std::optional<uint64_t> v = parse_uint(std::string_view(name).substr(1));
+  return v && *v <= static_cast<uint64_t>(INT64_MAX) ? static_cast<int64_t>(*v) : 0;
+}
+
+std::vector<PairResult> keep_newest_versions(const std::vector<PairResult>& results,
+                                             size_t max_versions, int64_t also) {
+  std::set<int64_t> versions;
+  for (const PairResult& r : results)
+    for (const std::string* p : {&r.a, &r.b})
+      if (const int64_t v = version_of_player(*p)) versions.insert(v);
+  // The lowest version kept among the newest `max_versions`.
+  int64_t lowest = 0;
+  if (versions.size() > max_versions) lowest = *std::prev(versions.end(), max_versions);
+  auto kept = [&](const std::string& player) {
+    const int64_t v = version_of_player(player);
+    return v == 0 || v >= lowest || v == also;
+  };
+  std::vector<PairResult> out;
+  for (const PairResult& r : results)
+    if (kept(r.a) && kept(r.b)) out.push_back(r);
   return out;
 }
 

@@ -54,6 +54,15 @@ struct EloFit {
 EloFit fit_elo(const std::vector<PairResult>& results, const std::string& anchor,
                double prior_draws = 1.0, const std::function<void()>& tick = nullptr);
 
+// The version number of a player named "v<N>" (N > 0), else 0 (baselines: "random", "mcts:N").
+int64_t version_of_player(const std::string& name);
+
+// The results the ladder is fitted over when at most `max_versions` versions are rated: those
+// between players that are kept, i.e. every non-version player, the `max_versions` highest
+// versions, and version `also` (the gated best; 0 = none). Order is preserved.
+std::vector<PairResult> keep_newest_versions(const std::vector<PairResult>& results,
+                                             size_t max_versions, int64_t also = 0);
+
 // The game file (<run_dir>/elo_games.jsonl): one JSON object per line, one line per match:
 //   {"time":1700000000.0,"a":"v12","b":"random","wins":38,"draws":1,"losses":1}
 // append_pair_result writes one line with one write() on an O_APPEND descriptor, so a line is

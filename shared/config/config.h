@@ -108,6 +108,7 @@ struct EvaluatorConfig {
   int pons_search_positions = 200;    // positions per Pons set searched (0 = all)
   bool gating = false;             // actors use the best gated model, not the latest
   double gating_threshold = 0.55;  // win rate (draws count half) needed to pass the gate
+  int ladder_versions = 100;       // newest rated versions in the Elo fit (memory and time bound)
 };
 
 struct Config {

@@ -275,6 +275,11 @@ std::vector<KeySpec> build_keys() {
       key(ZP_KEY(evaluator, gating_threshold), range(0.5, 1),
           "Arena win rate (draws count half) a new model needs against the best to pass the "
           "gate."),
+      key(ZP_KEY(evaluator, ladder_versions), range(2, 100000),
+          "Model versions the Elo ladder is fitted over: the newest N rated ones (and the gated "
+          "best), with the random and MCTS baselines. Older versions' games stay in "
+          "elo_games.jsonl but leave the fit, whose time grows with the cube of the players and "
+          "its memory with their square."),
   };
 }
 

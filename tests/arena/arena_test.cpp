@@ -4,6 +4,7 @@
 #include <cmath>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "shared/config/config.h"
@@ -119,6 +120,41 @@ TEST_CASE("Elo fit: all wins stay finite, unconnected players are unrated", "[un
   CHECK(fit.unrated.size() == 2);
   // An anchor that never played: nobody can be rated.
   CHECK(fit_elo(results, "nobody").ratings.empty());
+}
+
+TEST_CASE("Elo ladder bound: only the newest versions (and the best) stay in the fit",
+          "[unit][eval]") {
+  using zp::arena::PairResult;
+  CHECK(zp::arena::version_of_player("v12") == 12);
+  CHECK(zp::arena::version_of_player("random") == 0);
+  CHECK(zp::arena::version_of_player("mcts:200") == 0);
+  CHECK(zp::arena::version_of_player("v") == 0);
+  std::vector<PairResult> all;
+  for (int v = 1; v <= 10; ++v) {
+    all.push_back({"v" + std::to_string(v), "random", 3, 0, 1, 0});
+    all.push_back({"v" + std::to_string(v), "mcts:200", 2, 0, 2, 0});
+    if (v > 1) all.push_back({"v" + std::to_string(v), "v" + std::to_string(v - 1), 2, 1, 1, 0});
+  }
+  all.push_back({"random", "mcts:200", 0, 0, 4, 0});  // baselines only: always kept
+  auto players = [](const std::vector<PairResult>& rs) {
+    std::set<std::string> p;
+    for (const PairResult& r : rs) p.insert({r.a, r.b});
+    return p;
+  };
+  const auto kept = zp::arena::keep_newest_versions(all, 3);
+  CHECK(players(kept) == std::set<std::string>{"v8", "v9", "v10", "random", "mcts:200"});
+  // v8-v7 leaves (v7 is not kept); v8's games against the baselines stay.
+  CHECK(kept.size() == 3 * 2 + 2 + 1);
+  CHECK(kept.back().a == "random");
+  // The gated best stays even when older.
+  const auto with_best = zp::arena::keep_newest_versions(all, 3, 2);
+  CHECK(players(with_best).count("v2") == 1);
+  CHECK(players(with_best).count("v3") == 0);
+  // Under the bound nothing changes; the fit over the kept games still rates every kept player.
+  CHECK(zp::arena::keep_newest_versions(all, 10).size() == all.size());
+  const auto fit = zp::arena::fit_elo(kept, "random");
+  CHECK(fit.find("v8") != nullptr);
+  CHECK(fit.find("v7") == nullptr);
 }
 
 TEST_CASE("Elo game file round-trips and skips torn lines", "[unit][eval]") {

@@ -44,7 +44,7 @@ using zp::config::load_config_string;
   X(evaluator.enabled) X(evaluator.every_versions) X(evaluator.games)                         \
   X(evaluator.simulations) X(evaluator.rollout_simulations) X(evaluator.positions)            \
   X(evaluator.oracle_search_positions) X(evaluator.pons_search_positions)                    \
-  X(evaluator.gating) X(evaluator.gating_threshold)
+  X(evaluator.gating) X(evaluator.gating_threshold) X(evaluator.ladder_versions)
 // clang-format on
 
 const std::vector<std::string> kNone;  // no differing fields
@@ -136,6 +136,7 @@ Config all_changed() {
   c.evaluator.pons_search_positions = 23;
   c.evaluator.gating = true;
   c.evaluator.gating_threshold = 0.6;
+  c.evaluator.ladder_versions = 7;
   return c;
 }
 
@@ -261,6 +262,8 @@ TEST_CASE("out-of-range values report the bound", "[unit][config]") {
   CHECK(load_error("learner:\n  lr: 0\n") == "bad.yaml:2: learner.lr: must be > 0, got 0");
   CHECK(load_error("evaluator:\n  gating_threshold: 0.4\n") ==
         "bad.yaml:2: evaluator.gating_threshold: must be >= 0.5, got 0.4");
+  CHECK(load_error("evaluator:\n  ladder_versions: 1\n") ==
+        "bad.yaml:2: evaluator.ladder_versions: must be >= 2, got 1");
   CHECK(load_error("train:\n  max_steps: 99999999999999999999\n")
             .find("bad.yaml:2: train.max_steps: must be <= 9223372036854775807") == 0);
 }

@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -368,4 +369,47 @@ TEST_CASE("Ctrl-C while the writer waits out its restart backoff: it comes back 
   CHECK_THAT(zp::test::read_text(run + ".out"), Catch::Contains("restarting the writer now"));
   CHECK_THAT(zp::test::read_text(run + "/logs/actor-0.log"),
              Catch::Contains(", 0 unacknowledged"));
+}
+
+TEST_CASE("a stopped writer: the actor pauses at its bound of unacknowledged records, then "
+          "catches up", "[integration][fault]") {
+  // writer.shard_positions=20: the bound is 2 x 20 = 40 records, and one round adds at most
+  // games_per_actor (8). Before the bound, the actor went on playing against a SIGSTOPped
+  // writer, and its unacknowledged records grew by some 50 a second.
+  zp::test::TempDir tmp;
+  const std::string run = tmp.path() + "/run";
+  auto train = start_train(run, {"--set", "actors.count=1", "--set", "train.max_seconds=0",
+                                 "--set", "writer.shard_positions=20", "--set",
+                                 "writer.shard_seconds=1", "--set", "evaluator.enabled=false",
+                                 "--set", "monitor.heartbeat_timeout_s=300"});
+  auto stats = attach(run);
+  REQUIRE(stats);
+  INFO(zp::test::read_text(run + ".out"));
+  REQUIRE(wait_until([&] { return stats->get(zp::ipc::kWriterSlot, zp::ipc::kGames) > 0; }, 120));
+  const auto writer = static_cast<pid_t>(stats->get(zp::ipc::kWriterSlot, zp::ipc::kPid));
+  REQUIRE(kill(writer, SIGSTOP) == 0);
+  auto pending = [&] { return stats->get(zp::ipc::kFirstActorSlot, zp::ipc::kRecordsPending); };
+  const bool reached = wait_until([&] { return pending() >= 40; }, 60);
+  int64_t most = pending();
+  for (int i = 0; i < 30; ++i) {  // 3 s at the bound: it must not grow past it
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    most = std::max(most, pending());
+  }
+  const int64_t games = stats->get(zp::ipc::kFirstActorSlot, zp::ipc::kGames);
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  const int64_t games_later = stats->get(zp::ipc::kFirstActorSlot, zp::ipc::kGames);
+  REQUIRE(kill(writer, SIGCONT) == 0);
+  CHECK(reached);
+  CHECK(most <= 40 + 8);
+  CHECK(games_later - games <= 8);  // paused: at most the round in progress finished
+  // The writer catches up and the actor plays on.
+  CHECK(wait_until([&] { return stats->get(zp::ipc::kFirstActorSlot, zp::ipc::kGames) >
+                                games_later + 16; }, 60));
+  stats.reset();
+  train->signal(SIGINT);
+  REQUIRE(train->wait(120) == 0);
+  const std::string log = zp::test::read_text(run + "/logs/actor-0.log");
+  CHECK_THAT(log, Catch::Contains("records unacknowledged (bound 40: 2 x writer.shard_positions)"));
+  CHECK_THAT(log, Catch::Contains("resuming self-play after"));
+  CHECK_THAT(log, Catch::Contains(", 0 unacknowledged"));
 }
