@@ -389,6 +389,7 @@ void Learner::update_stats() {
   stats_->set(kSlot, ipc::kWindowPositions, window_.size());
   stats_->set(kSlot, ipc::kLossPolicyMicro, std::llround(last_.policy_loss * 1e6));
   stats_->set(kSlot, ipc::kLossValueMicro, std::llround(last_.value_loss * 1e6));
+  stats_->set(kSlot, ipc::kLearningRateNano, std::llround(trainer_->current_lr() * 1e9));
   stats_->set(kSlot, ipc::kShardsSkipped, watcher_.skipped());
 }
 

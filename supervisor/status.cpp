@@ -197,9 +197,11 @@ Status compute_status(const Snapshot& prev, const Snapshot& cur, double elapsed_
   st.steps_per_s = (new_steps >= 0 ? new_steps : made) / dt;
   st.loss_policy = l[ipc::kLossPolicyMicro] * 1e-6;
   st.loss_value = l[ipc::kLossValueMicro] * 1e-6;
+  st.lr = l[ipc::kLearningRateNano] * 1e-9;
   st.window = l[ipc::kWindowPositions];
   st.ingested = l[ipc::kPositionsIngested];
   st.samples = l[ipc::kSamplesTrained];
+  st.sample_reuse = st.ingested > 0 ? double(st.samples) / st.ingested : 0.0;
   st.model_version = l[ipc::kModelVersion];
   const auto& e = cur.slots[ipc::kEvaluatorSlot];
   st.eval_version = e[ipc::kEvalVersion];
@@ -326,9 +328,11 @@ std::string format_status_json(const Status& s) {
   j["steps_per_s"] = s.steps_per_s;
   j["loss_policy"] = s.loss_policy;
   j["loss_value"] = s.loss_value;
+  j["lr"] = s.lr;
   j["window"] = s.window;
   j["samples"] = s.samples;
   j["ingested"] = s.ingested;
+  j["sample_reuse"] = s.sample_reuse;
   j["model_version"] = s.model_version;
   j["oldest_in_use"] = s.oldest_in_use;
   j["pending_records"] = s.pending_records;

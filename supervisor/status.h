@@ -62,6 +62,8 @@ struct Status {
   bool cpu_known = false;  // some role's process was readable in /proc at both snapshots
   int64_t learner_step = 0;
   double steps_per_s = 0, loss_policy = 0, loss_value = 0;
+  double lr = 0;            // the learner's learning rate at its last step
+  double sample_reuse = 0;  // positions sampled into minibatches per position ingested
   int64_t window = 0, ingested = 0, samples = 0;
   int64_t model_version = 0, oldest_in_use = 0;
   int64_t eval_version = 0;

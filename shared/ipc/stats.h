@@ -6,7 +6,7 @@
 // evaluator, 3 the supervisor, kFirstActorSlot + i actor i, kFirstServerSlot + d the
 // inference server of device d (actors.inference: server). Each slot is a fixed array of
 // int64 counters indexed by `Counter`, padded to whole cache lines so processes never
-// false-share. Version 3 added kResidentBytes, kStalenessMilli and kAnonBytes.
+// false-share. Version 3 added kResidentBytes, kStalenessMilli and kAnonBytes; 4 kLearningRateNano.
 //
 // Memory order: every counter is an independent statistic that is only ever read
 // approximately (rates over seconds), so relaxed loads and stores suffice; nothing else is
@@ -69,7 +69,8 @@ enum Counter : int {
   kAnonBytes,            // every process: the anonymous part of kResidentBytes (resident minus
                          //   file-backed and shared pages: heap, stacks), published with it; the
                          //   part that grows when memory leaks (libtorch's mapped code does not)
-  kNumCounters = 40
+  kLearningRateNano,     // learner: the learning rate of its last step x 1e9
+  kNumCounters = 41
 };
 
 enum Slot : int { kWriterSlot = 0, kLearnerSlot = 1, kEvaluatorSlot = 2, kSupervisorSlot = 3,

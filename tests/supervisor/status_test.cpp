@@ -201,3 +201,17 @@ TEST_CASE("status line and json: the learner's staleness, n/a until known", "[un
   l[ipc::kStalenessMilli] = -1;  // no position's model step is known
   CHECK_FALSE(sv::compute_status(a, b, 12.0, 16).staleness_known);
 }
+
+TEST_CASE("status json: the learning rate and the sample reuse", "[unit]") {
+  auto [a, b] = two_snapshots(false);
+  auto& l = b.slots[ipc::kLearnerSlot];
+  l[ipc::kLearningRateNano] = 1'250'000;  // 1.25e-3
+  l[ipc::kSamplesTrained] = 30'000;
+  l[ipc::kPositionsIngested] = 12'000;
+  const auto j = nlohmann::json::parse(sv::format_status_json(sv::compute_status(a, b, 12.0, 16)));
+  CHECK(j["lr"].get<double>() == Approx(1.25e-3));
+  CHECK(j["sample_reuse"].get<double>() == Approx(2.5));
+  l[ipc::kPositionsIngested] = 0;  // nothing read yet: no reuse, not a division by zero
+  CHECK(nlohmann::json::parse(sv::format_status_json(sv::compute_status(a, b, 12.0, 16)))
+            ["sample_reuse"].get<double>() == 0.0);
+}
