@@ -11,7 +11,6 @@
 #include "shared/core/clock.h"
 #include "shared/core/error.h"
 #include "shared/core/log.h"
-#include "shared/core/parse.h"
 #include "shared/core/signals.h"
 #include "shared/data/record.h"
 #include "shared/game/registry.h"
@@ -30,12 +29,6 @@
 namespace zp::actor {
 
 namespace {
-
-// Device index of "cuda:N", or -1 for the CPU.
-int cuda_index(const std::string& device) {
-  if (device.rfind("cuda:", 0) != 0) return -1;
-  return static_cast<int>(parse_int(device.substr(5)).value_or(0));
-}
 
 class Actor {
  public:
@@ -121,7 +114,10 @@ void Actor::start_backend() {
                            : static_cast<uint64_t>(now_ns()) ^ (uint64_t(index_) << 48);
   if (cfg_.actors.inference == "server") return attach_server();
   const int capacity = selfplay::SelfPlayLoop::batch_capacity(cfg_);
-  auto network = model::make_torch_backend(*game_, cfg_.model, capacity, "", seed_,
+  // actors.devices spreads the actors over devices (round robin); the lock below follows.
+  config::ModelConfig model = cfg_.model;
+  model.device = config::actor_device(cfg_, index_);
+  auto network = model::make_torch_backend(*game_, model, capacity, "", seed_,
                                            selfplay::SelfPlayLoop::lanes(cfg_));
   network->load_weights(bytes_);
   network_ = network.get();
@@ -130,10 +126,10 @@ void Actor::start_backend() {
   role_.stats().set(role_.slot(), ipc::kModelVersion, version_);
   // The GPU lock serialises forwards of all actors on one device; on the CPU each actor has
   // its own core and locking would only serialise them, so it is used there only on request.
-  const int device = cuda_index(network_->device());
+  const bool cuda = network_->device().rfind("cuda", 0) == 0;
   const std::string& mode = cfg_.actors.gpu_lock;
-  if (mode == "on" || (mode == "auto" && device >= 0)) {
-    lock_.emplace(role_.ctx().names.gpu_lock_path(std::max(device, 0)));
+  if (mode == "on" || (mode == "auto" && cuda)) {
+    lock_.emplace(role_.ctx().names.gpu_lock_path(network_->device()));
     backend_->set_done_hook([this](int) { release_lock(); });
   }
 }

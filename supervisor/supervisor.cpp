@@ -85,15 +85,18 @@ bool dir_is_nonempty(const std::string& dir) {
   return fs::exists(dir, ec) && !fs::is_empty(dir, ec);
 }
 
-// Every device the roles will use must exist here: model.device (actors, evaluator) and
-// learner.device. Checked before anything is created or spawned, so that a missing GPU is one
+// Every device the roles will use must exist here: model.device (actors, evaluator),
+// each of actors.devices, and learner.device. Checked before anything is created or spawned, so that a missing GPU is one
 // error line, not roles crashing until the supervisor gives up. "auto" always resolves (to the
 // CPU at worst) and is left to the roles, so a CPU config never initialises CUDA here; the
 // roles are exec'd, so a driver this query initialises does not reach them.
 void check_devices(const config::Config& cfg) {
-  for (const auto& [spec, key] : {std::pair<std::string, const char*>{cfg.model.device,
-                                                                      "model.device"},
-                                  {cfg.learner.device, "learner.device"}})
+  std::vector<std::pair<std::string, const char*>> specs = {{cfg.model.device, "model.device"},
+                                                            {cfg.learner.device,
+                                                             "learner.device"}};
+  for (const std::string& device : config::split_device_list(cfg.actors.devices))
+    specs.emplace_back(device, "actors.devices");
+  for (const auto& [spec, key] : specs)
     if (spec != "auto") model::resolve_device(spec, key);
 }
 

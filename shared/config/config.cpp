@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstring>
 #include <map>
+#include <sstream>
 
 #include "shared/config/schema.h"
 #include "shared/core/error.h"
@@ -134,6 +135,11 @@ std::string trim(const std::string& s) {
   return b == std::string::npos ? "" : s.substr(b, e - b + 1);
 }
 
+size_t distinct_count(std::vector<std::string> items) {
+  std::sort(items.begin(), items.end());
+  return static_cast<size_t>(std::unique(items.begin(), items.end()) - items.begin());
+}
+
 // Builds one Config: YAML text first, then overrides, then the cross-key checks. Every problem
 // throws ConfigError("WHERE: KEY: problem") where WHERE is "file:line" or "--set k=v".
 class Loader {
@@ -247,6 +253,13 @@ class Loader {
                  "search.leaves_per_round = " + std::to_string(request) +
                  " positions (actors.inference: server)");
     }
+    if (c.actors.inference == "server" && distinct_count(split_device_list(c.actors.devices)) > 1) {
+      // One inference server per run today (run::server_device); a server per device is not
+      // built yet, so spreading server-mode actors over devices would leave all but one idle.
+      fail_key("actors.devices",
+               "'" + c.actors.devices + "' names several devices, but actors.inference: "
+               "server runs one inference server, on model.device; use actors.inference: lock");
+    }
     if (c.evaluator.gating && !c.evaluator.enabled) {
       fail_key("evaluator.gating", "gating needs evaluator.enabled: true");
     }
@@ -316,10 +329,24 @@ class Loader {
         set(*spec, nullptr, where);
       } else if (value.IsScalar()) {
         set(*spec, &value.Scalar(), where);
+      } else if (value.IsSequence() && full == "actors.devices") {
+        const std::string joined = join_scalars(value, where, full);
+        set(*spec, &joined, where);
       } else {
         fail(where, full, "expected a single value, got " + describe(value));
       }
     }
+  }
+
+  // A YAML list of scalars ([cuda:0, cuda:1]) as the comma-separated text its key parses.
+  std::string join_scalars(const YAML::Node& list, const std::string& where,
+                           const std::string& full) {
+    std::string joined;
+    for (const auto& item : list) {
+      if (!item.IsScalar()) fail(where, full, "expected a list of devices, got " + describe(item));
+      joined += (joined.empty() ? "" : ",") + item.Scalar();
+    }
+    return joined;
   }
 
   void set(const KeySpec& spec, const std::string* text, const std::string& where) {
@@ -336,6 +363,20 @@ class Loader {
 };
 
 }  // namespace
+
+std::vector<std::string> split_device_list(const std::string& text) {
+  std::vector<std::string> devices;
+  std::string item;
+  std::istringstream in(text);
+  while (std::getline(in, item, ',')) devices.push_back(trim(item));
+  return devices;
+}
+
+std::string actor_device(const Config& config, int index) {
+  const std::vector<std::string> devices = split_device_list(config.actors.devices);
+  if (devices.empty()) return config.model.device;
+  return devices[static_cast<size_t>(index) % devices.size()];
+}
 
 Config load_config_string(const std::string& yaml, const std::string& name,
                           const std::vector<std::string>& overrides) {

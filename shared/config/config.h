@@ -56,6 +56,10 @@ struct ActorsConfig {
   std::string gpu_lock = "auto";  // auto (on for CUDA) | on | off
   std::string inference = "lock";  // lock (each actor owns a model) | server (one per device)
   int pipeline = 1;               // game groups whose evaluations overlap the others' search
+  // Devices the actors are spread over, round robin: actor i runs on entry i % n. A comma-
+  // separated list ("cuda:0,cuda:1"; YAML may give a list [cuda:0, cuda:1]); "" = model.device
+  // for every actor. run::actor_device() resolves it (shared/run/placement.h).
+  std::string devices = "";
 };
 
 // The inference server of actors.inference: server (one process per device).
@@ -134,6 +138,12 @@ Config load_config_string(const std::string& yaml, const std::string& name,
                           const std::vector<std::string>& overrides = {});
 // The resolved config as YAML that load_config_string accepts again.
 std::string to_yaml(const Config& config);
+
+// The entries of a device list such as actors.devices ("cuda:0, cuda:1"), trimmed; {} for "".
+std::vector<std::string> split_device_list(const std::string& text);
+// The device actor `index` runs on: entry index mod n of actors.devices, or model.device when
+// that list is empty. The actor builds its network there and takes that device's GPU lock.
+std::string actor_device(const Config& config, int index);
 // Every key with its type, default, range and help text (zeroplay config --help-keys).
 void print_help_keys(std::ostream& os);
 

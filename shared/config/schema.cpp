@@ -46,6 +46,25 @@ std::string check_device(const std::string& v) {
   return "must be auto, cpu, cuda or cuda:N, got '" + v + "'";
 }
 
+// "" (every actor on model.device) or a comma-separated list of devices, each cpu, cuda or
+// cuda:N ("auto" would let two entries resolve to the same device unseen).
+std::string check_device_list(const std::string& v) {
+  if (v.empty()) return "";
+  size_t begin = 0;
+  while (true) {
+    const size_t comma = v.find(',', begin);
+    std::string item = v.substr(begin, comma == std::string::npos ? std::string::npos
+                                                                  : comma - begin);
+    item.erase(0, item.find_first_not_of(' '));
+    item.erase(item.find_last_not_of(' ') + 1);
+    if (item.empty()) return "has an empty entry in '" + v + "'";
+    if (item == "auto" || !check_device(item).empty())
+      return "entries must be cpu, cuda or cuda:N, got '" + item + "' in '" + v + "'";
+    if (comma == std::string::npos) return "";
+    begin = comma + 1;
+  }
+}
+
 // "" (the default ipc socket), ipc://PATH or tcp://HOST:PORT.
 std::string check_endpoint(const std::string& v) {
   if (v.empty()) return "";
@@ -177,6 +196,13 @@ std::vector<KeySpec> build_keys() {
           "Groups an actor splits its games into: while one group's batch is evaluated (on "
           "the GPU, or a worker thread on the CPU), the actor searches the others. 1 = no "
           "overlap. Each group's batch is games_per_actor / pipeline games."),
+
+      key(ZP_KEY(actors, devices), checked(check_device_list, "\"\" | DEVICE[,DEVICE...]"),
+          "Devices the actors are spread over, round robin: actor i runs on entry i mod n, "
+          "e.g. [cuda:0, cuda:1] (a YAML list or 'cuda:0,cuda:1'). Each device has its own GPU "
+          "lock. Empty = every actor on model.device. The evaluator stays on model.device and "
+          "the learner on learner.device. Needs actors.inference: lock when it names several "
+          "devices."),
 
       key(ZP_KEY(actors, inference), one_of({"lock", "server"}),
           "How actors reach the network. lock = each actor owns a model copy and runs its own "

@@ -101,6 +101,11 @@ std::string RunNames::gpu_lock_path(int device) const {
   return gpu_lock_dir + "/gpu" + std::to_string(device) + ".lock";
 }
 
+std::string RunNames::gpu_lock_path(const std::string& device) const {
+  const int index = device.rfind("cuda:", 0) == 0 ? parse_int(device.substr(5)).value_or(0) : 0;
+  return gpu_lock_path(static_cast<int>(index));
+}
+
 std::string RunNames::infer_slots(int device) const {
   return "zp-" + run_id + "-infer" + std::to_string(device);
 }

@@ -22,6 +22,10 @@ struct RunNames {
   static RunNames make(const std::string& run_id, const std::string& run_dir,
                        const std::string& writer_endpoint);
   std::string gpu_lock_path(int device) const;
+  // The lock of a resolved device spec: gpu_lock_path(N) for "cuda:N", device 0's for "cuda"
+  // and "cpu" (the CPU lock, actors.gpu_lock: on). Actors on different devices
+  // (actors.devices) take different locks.
+  std::string gpu_lock_path(const std::string& device) const;
   // shm object of device d's inference-server request slots: "zp-<run_id>-infer<d>"
   // (actors.inference: server; shared/ipc/infer_slots.h).
   std::string infer_slots(int device) const;

@@ -73,7 +73,7 @@ std::string write_tiny_checkpoint(const std::string& dir) {
 
 TEST_CASE("train refuses a missing CUDA device before it creates or spawns anything",
           "[unit][train][device]") {
-  for (const std::string key : {"model.device", "learner.device"}) {
+  for (const std::string key : {"model.device", "learner.device", "actors.devices"}) {
     DYNAMIC_SECTION(key) {
       zp::test::TempDir tmp;
       const std::string run = tmp.path() + "/run";

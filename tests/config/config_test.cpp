@@ -31,7 +31,7 @@ using zp::config::load_config_string;
   X(search.gumbel_c_scale) X(search.full_search_prob) X(search.fast_simulations)              \
   X(model.blocks) X(model.channels) X(model.policy_channels) X(model.value_channels)          \
   X(model.value_hidden) X(model.device) X(model.precision) X(model.threads)                   \
-  X(model.cuda_graphs) X(actors.pipeline)                                                     \
+  X(model.cuda_graphs) X(actors.pipeline) X(actors.devices)                                   \
   X(actors.count) X(actors.games_per_actor) X(actors.seed) X(actors.gpu_lock)                 \
   X(actors.inference) X(server.max_batch) X(server.max_wait_us)                               \
   X(writer.endpoint) X(writer.shard_positions) X(writer.shard_seconds) X(writer.insecure)     \
@@ -99,6 +99,7 @@ Config all_changed() {
   c.model.threads = 3;
   c.model.cuda_graphs = "off";
   c.actors.pipeline = 3;
+  c.actors.devices = "cuda:1";
   c.actors.count = 5;
   c.actors.games_per_actor = 17;
   c.actors.seed = std::numeric_limits<uint64_t>::max();
@@ -311,6 +312,42 @@ TEST_CASE("cross-key checks", "[unit][config]") {
   CHECK(load_error("model:\n  device: cpu\n  precision: fp16\n")
             .find("bad.yaml:3: "
                   "model.precision: ") == 0);
+}
+
+TEST_CASE("actors.devices: a list or a comma-separated string, placed round robin",
+          "[unit][config]") {
+  const Config list =
+      load_config_string("actors:\n  count: 5\n  devices: [cuda:0, cuda:1, cpu]\n", "x");
+  CHECK(list.actors.devices == "cuda:0,cuda:1,cpu");
+  const std::vector<std::string> placed = {"cuda:0", "cuda:1", "cpu", "cuda:0", "cuda:1"};
+  for (int i = 0; i < 5; ++i) CHECK(zp::config::actor_device(list, i) == placed[i]);
+  const Config text = load_config_string("actors:\n  devices: 'cuda:2, cuda:3'\n", "x");
+  CHECK(zp::config::split_device_list(text.actors.devices) ==
+        std::vector<std::string>{"cuda:2", "cuda:3"});
+  CHECK(zp::config::actor_device(text, 7) == "cuda:3");
+  // Empty: every actor on model.device.
+  const Config none = load_config_string("model:\n  device: cuda:4\n", "x");
+  CHECK(zp::config::actor_device(none, 0) == "cuda:4");
+  CHECK(zp::config::actor_device(none, 9) == "cuda:4");
+  CHECK(zp::config::split_device_list("").empty());
+
+  CHECK(load_error("actors:\n  devices: [cuda:0, gpu1]\n") ==
+        "bad.yaml:2: actors.devices: entries must be cpu, cuda or cuda:N, got 'gpu1' in "
+        "'cuda:0,gpu1'");
+  CHECK(load_error("actors:\n  devices: [auto]\n") ==
+        "bad.yaml:2: actors.devices: entries must be cpu, cuda or cuda:N, got 'auto' in 'auto'");
+  CHECK(load_error("actors:\n  devices: 'cuda:0,'\n") ==
+        "bad.yaml:2: actors.devices: has an empty entry in 'cuda:0,'");
+  CHECK(load_error("actors:\n  devices: [[cuda:0]]\n").find(
+            "bad.yaml:2: actors.devices: expected a list of devices, got ") == 0);
+  // One inference server per run: server mode cannot spread actors over devices...
+  CHECK(load_error("actors:\n  inference: server\n  devices: [cuda:0, cuda:1]\n") ==
+        "bad.yaml:3: actors.devices: 'cuda:0,cuda:1' names several devices, but "
+        "actors.inference: server runs one inference server, on model.device; use "
+        "actors.inference: lock");
+  // ...but the same device twice is one device.
+  CHECK(load_config_string("actors:\n  inference: server\n  devices: [cuda:1, cuda:1]\n", "x")
+            .actors.inference == "server");
 }
 
 TEST_CASE("overrides from --set apply after the file and are validated", "[unit][config]") {

@@ -386,6 +386,17 @@ TEST_CASE("run names carry the run id and endpoints", "[unit][ipc]") {
   CHECK(n.records == "ipc:///tmp/run-x/records.sock");
   CHECK(n.acks == "ipc:///tmp/run-x/acks.sock");
   CHECK(n.gpu_lock_path(1) == "/tmp/run-x/gpu1.lock");
+  // The lock an actor takes follows its device (actors.devices round robin): one per GPU.
+  const zp::config::Config spread =
+      zp::config::load_config_string("actors:\n  devices: [cuda:0, cuda:1]\n", "x");
+  std::vector<std::string> locks;
+  for (int actor = 0; actor < 4; ++actor)
+    locks.push_back(n.gpu_lock_path(zp::config::actor_device(spread, actor)));
+  CHECK(locks == std::vector<std::string>{"/tmp/run-x/gpu0.lock", "/tmp/run-x/gpu1.lock",
+                                          "/tmp/run-x/gpu0.lock", "/tmp/run-x/gpu1.lock"});
+  CHECK(n.gpu_lock_path(std::string("cuda:12")) == "/tmp/run-x/gpu12.lock");
+  CHECK(n.gpu_lock_path(std::string("cuda")) == "/tmp/run-x/gpu0.lock");
+  CHECK(n.gpu_lock_path(std::string("cpu")) == "/tmp/run-x/gpu0.lock");
   const auto t = RunNames::make("ab12cd34", "/tmp/run-x", "tcp://10.0.0.5:5555");
   CHECK(t.records == "tcp://10.0.0.5:5555");
   CHECK(t.acks == "tcp://10.0.0.5:5556");
