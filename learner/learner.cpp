@@ -123,6 +123,7 @@ class Learner {
   const config::Config& cfg_;
   const LearnerRank rank_;
   const bool leader_;                                 // rank 0
+  const std::string device_;                          // this rank's (rank_device)
   const std::shared_ptr<model::Communicator> comm_;   // null for a single learner
   const int world_;                                   // ranks (1 = single learner)
   const std::string ck_dir_;
@@ -160,6 +161,14 @@ uint64_t learner_seed(const config::Config& cfg) {
                               : static_cast<uint64_t>(now_ns());
 }
 
+// The device a rank trains on: learner.device resolved; CUDA ranks of a group spread over
+// this host's GPUs, rank r on cuda:(r mod count) (NCCL takes one GPU per rank).
+std::string rank_device(const config::Config& cfg, const LearnerRank& r) {
+  const std::string device = model::resolve_device(cfg.learner.device, "learner.device");
+  if (r.world_size == 1 || device.rfind("cuda", 0) != 0) return device;
+  return "cuda:" + std::to_string(r.rank % std::max(1, model::cuda_device_count()));
+}
+
 // Joins the data-parallel group (blocks until every rank joined, or throws IoError).
 std::shared_ptr<model::Communicator> join_group(const LearnerRank& r, const std::string& device) {
   if (r.world_size == 1) return nullptr;
@@ -183,7 +192,8 @@ Learner::Learner(run::Role& role, const LearnerRank& rank)
       cfg_(ctx_.config),
       rank_(rank),
       leader_(rank.rank == 0),
-      comm_(join_group(rank, model::resolve_device(cfg_.learner.device, "learner.device"))),
+      device_(rank_device(cfg_, rank)),
+      comm_(join_group(rank, device_)),
       world_(rank.world_size),
       ck_dir_(ctx_.checkpoints_dir()),
       batch_(cfg_.learner.batch_size),
@@ -214,8 +224,9 @@ Learner::Learner(run::Role& role, const LearnerRank& rank)
 }
 
 std::unique_ptr<model::Trainer> Learner::make_trainer() const {
-  return std::make_unique<model::Trainer>(*game_, cfg_.model, cfg_.learner, max_steps_, seed_,
-                                          comm_);
+  config::LearnerConfig learner = cfg_.learner;
+  learner.device = device_;
+  return std::make_unique<model::Trainer>(*game_, cfg_.model, learner, max_steps_, seed_, comm_);
 }
 
 void Learner::resume_or_start() {

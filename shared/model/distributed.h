@@ -6,7 +6,8 @@
 // (rank 0 too) connects to it as a client and waits until all world_size ranks have joined.
 // Over the store the ranks then build one process group:
 //   - ProcessGroupNCCL when `device` is CUDA and this build has NCCL (distributed_nccl.cpp,
-//     compiled only where the torch and CUDA headers allow: has_nccl());
+//     compiled in by CMake's ZEROPLAY_NCCL=AUTO where torch has CUDA and the wheel's
+//     nvidia-nccl header is there: has_nccl(); never run on a GPU pair yet);
 //   - ProcessGroupGloo otherwise (on the CPU; with CUDA tensors Gloo stages them through host
 //     memory, so a CUDA learner without NCCL works, just slower).
 // Gloo binds 127.0.0.1 when master_addr is a loopback address, else the address this host's
