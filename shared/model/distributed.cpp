@@ -66,6 +66,7 @@ c10::intrusive_ptr<c10d::Store> join_store(const DistOptions& o, const std::stri
   so.waitWorkers = true;
   so.timeout = ms(o.connect_timeout_s);
   const std::string where = o.master_addr + ":" + std::to_string(o.master_port);
+  const auto start = std::chrono::steady_clock::now();
   try {
     const QuietC10 quiet;
     auto store = c10::make_intrusive<c10d::TCPStore>(o.master_addr, so);
@@ -75,8 +76,12 @@ c10::intrusive_ptr<c10d::Store> join_store(const DistOptions& o, const std::stri
     const std::string what = o.rank == 0 ? "not every one of the " + std::to_string(o.world_size) +
                                                " ranks joined the TCPStore at " + where
                                          : "cannot reach the TCPStore at " + where;
-    // One line, as people read it; c10's own message (retries, errno) only adds noise.
-    throw IoError(prefix + what + " after " + seconds_text(o.connect_timeout_s));
+    // One line, as people read it; c10's own message (retries, errno) only adds noise. The
+    // time is the one measured: c10d's client retries once after its timeout, so giving up
+    // takes about 1.5 x connect_timeout_s (a 10 s timeout gives up after about 15 s).
+    const double waited =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    throw IoError(prefix + what + " after " + seconds_text(std::round(waited)));
   }
 }
 

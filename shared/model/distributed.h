@@ -16,7 +16,8 @@
 // Failure modes, each one ZP error line:
 //   - a rank that cannot reach the store (or, rank 0, does not see every rank join) within
 //     connect_timeout_s throws IoError: "learner rank 1: cannot reach the TCPStore at
-//     127.0.0.1:29500 after 60 s";
+//     127.0.0.1:29500 after 91 s", the time it waited (c10d's client tries twice, so about
+//     1.5 x connect_timeout_s);
 //   - a collective that waits longer than op_timeout_s for a peer (a dead or hung rank), or
 //     whose peer's connection drops, throws StateError naming the operation.
 // There is no recovery inside a group: whoever launched the ranks restarts all of them.
