@@ -2,7 +2,7 @@
 // (fork+exec), so every role runs from the one binary. They are left out of --help (group
 // "") because people start runs with `zeroplay train`, not role by role.
 //   zeroplay writer --run-dir DIR
-//   zeroplay learner --run-dir DIR
+//   zeroplay learner --run-dir DIR [--rank R --master-addr A --master-port P]
 //   zeroplay evaluator --run-dir DIR
 //   zeroplay actor --run-dir DIR --index I
 //   zeroplay server --run-dir DIR --device N     (actors.inference: server)
@@ -37,11 +37,23 @@ void add_role_commands(CLI::App& app) {
   writer->callback([writer_dir] { exit_with(writer::run_writer(*writer_dir)); });
 
   auto learner_dir = std::make_shared<std::string>();
+  auto learner_rank = std::make_shared<int>(-1);
+  auto learner_flags = std::make_shared<learner::RankFlags>();
   CLI::App* learner = app.add_subcommand("learner", "Role: train on shards, publish models");
   learner->group("");
   learner->add_option("--run-dir", *learner_dir, "Run directory (config.yaml, run_id)")
       ->required();
-  learner->callback([learner_dir] { exit_with(learner::run_learner(*learner_dir)); });
+  learner->add_option("--rank", *learner_rank,
+                      "Data-parallel rank, 0 .. learner.world_size - 1 (else RANK or "
+                      "SLURM_PROCID from the environment)");
+  learner->add_option("--master-addr", learner_flags->master_addr,
+                      "Host of rank 0's TCPStore (with --rank)");
+  learner->add_option("--master-port", learner_flags->master_port,
+                      "Port of rank 0's TCPStore (with --rank)");
+  learner->callback([learner_dir, learner_rank, learner_flags] {
+    if (*learner_rank >= 0) learner_flags->rank = *learner_rank;
+    exit_with(learner::run_learner(*learner_dir, *learner_flags));
+  });
 
   auto actor_dir = std::make_shared<std::string>();
   auto actor_index = std::make_shared<int>(0);

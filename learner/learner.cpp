@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "learner/launch.h"
 #include "learner/learner_state.h"
 #include "learner/replay.h"
 #include "learner/shard_watcher.h"
@@ -20,6 +21,7 @@
 #include "shared/core/fs.h"
 #include "shared/config/config.h"
 #include "shared/config/resume.h"
+#include "shared/core/bytes.h"
 #include "shared/core/clock.h"
 #include "shared/core/error.h"
 #include "shared/core/fault.h"
@@ -28,9 +30,12 @@
 #include "shared/core/signals.h"
 #include "shared/game/registry.h"
 #include "shared/ipc/model_store.h"
+#include "shared/run/context.h"
 #include "shared/run/role.h"
 #include "shared/ipc/stats.h"
 #include "shared/model/checkpoint.h"
+#include "shared/model/device.h"
+#include "shared/model/distributed.h"
 #include "shared/model/trainer.h"
 
 namespace zp::learner {
@@ -43,14 +48,59 @@ constexpr int kIdleSleepMs = 50;         // sleep while waiting for data (heartb
 constexpr size_t kShardsPerPoll = 4;     // bounded work per poll, so heartbeats keep flowing
 constexpr int kKeepModelFiles = 5;       // model-<v>.zpck files kept on disk
 constexpr int kSlot = ipc::kLearnerSlot;
+constexpr double kConnectTimeoutS = 60.0;  // all ranks must join the TCPStore within this
+constexpr double kOpTimeoutS = 1800.0;     // a collective waiting this long fails: rank 0 hung
+                                           // (the supervisor kills a silent rank 0 sooner)
+
+// Data parallel: what rank 0 tells the other ranks before every iteration of its loop. The
+// others read `shards` into their windows (in order), then train one step if `train`, or
+// return if `stop`. So every rank's window holds the same positions at every step, and every
+// rank makes the same number of train_step calls.
+struct Command {
+  bool stop = false;
+  bool train = false;
+  double time_progress = 0.0;       // for the trainer's cosine schedule (train.max_seconds)
+  std::vector<std::string> shards;  // shard file names rank 0 read since the last command
+};
+
+std::string encode_command(const Command& c) {
+  std::string out;
+  put<uint8_t>(&out, c.stop ? 1 : 0);
+  put<uint8_t>(&out, c.train ? 1 : 0);
+  put<double>(&out, c.time_progress);
+  put<uint32_t>(&out, static_cast<uint32_t>(c.shards.size()));
+  for (const std::string& name : c.shards) put_str(&out, name);
+  return out;
+}
+
+Command decode_command(std::string_view bytes) {
+  ByteReader r(bytes, "rank 0's command");
+  Command c;
+  c.stop = r.get<uint8_t>("stop") != 0;
+  c.train = r.get<uint8_t>("train") != 0;
+  c.time_progress = r.get<double>("time progress");
+  const uint32_t n = r.get<uint32_t>("shard count");
+  for (uint32_t i = 0; i < n; ++i) c.shards.push_back(r.str("shard name"));
+  return c;
+}
 
 class Learner {
  public:
-  explicit Learner(run::Role& role);
+  Learner(run::Role& role, const LearnerRank& rank);
   int run();
 
  private:
-  void beat() { stats_->heartbeat(kSlot); }
+  // Rank 0 alone (the only rank of a single learner) owns the stats slot and the run files.
+  void beat() {
+    if (leader_) stats_->heartbeat(kSlot);
+  }
+  void stat_set(ipc::Counter c, int64_t v) {
+    if (leader_) stats_->set(kSlot, c, v);
+  }
+  int lead();
+  int follow();
+  void send_command(bool stop, bool train, double time_progress);
+  void ingest_named(const std::string& name);
   std::unique_ptr<model::Trainer> make_trainer() const;
   void resume_or_start();
   void check_fixed_keys() const;
@@ -71,14 +121,20 @@ class Learner {
 
   const run::RunContext ctx_;
   const config::Config& cfg_;
+  const LearnerRank rank_;
+  const bool leader_;                                 // rank 0
+  const std::string device_;                          // this rank's (rank_device)
+  const std::shared_ptr<model::Communicator> comm_;   // null for a single learner
+  const int world_;                                   // ranks (1 = single learner)
   const std::string ck_dir_;
-  const int batch_;
+  const int batch_;        // global batch: learner.batch_size
+  const int local_batch_;  // this rank's share: batch_ / world_
   const int publish_every_;
   const int64_t max_steps_;
   const uint64_t seed_;
   std::shared_ptr<const game::Game> game_;
-  ipc::Stats* const stats_;  // the role's
-  std::unique_ptr<ipc::ModelStore> store_;
+  ipc::Stats* const stats_;  // the role's; null on ranks > 0
+  std::unique_ptr<ipc::ModelStore> store_;  // rank 0 only
   std::unique_ptr<model::Trainer> trainer_;
   ReplayWindow window_;
   ShardWatcher watcher_;
@@ -86,6 +142,7 @@ class Learner {
   Rng rng_;
   std::vector<float> obs_, policy_, value_;  // one minibatch, reused every step
   std::vector<int64_t> versions_;            // the minibatch's model versions (staleness)
+  std::vector<std::string> pending_shards_;  // rank 0: read since the last command
   VersionSteps version_steps_;               // step each model version was published at
 
   LearnerState state_;         // counters saved with each checkpoint (learner_state.h)
@@ -104,35 +161,72 @@ uint64_t learner_seed(const config::Config& cfg) {
                               : static_cast<uint64_t>(now_ns());
 }
 
-Learner::Learner(run::Role& role)
+// The device a rank trains on: learner.device resolved; CUDA ranks of a group spread over
+// this host's GPUs, rank r on cuda:(r mod count) (NCCL takes one GPU per rank).
+std::string rank_device(const config::Config& cfg, const LearnerRank& r) {
+  const std::string device = model::resolve_device(cfg.learner.device, "learner.device");
+  if (r.world_size == 1 || device.rfind("cuda", 0) != 0) return device;
+  return "cuda:" + std::to_string(r.rank % std::max(1, model::cuda_device_count()));
+}
+
+// Joins the data-parallel group (blocks until every rank joined, or throws IoError).
+std::shared_ptr<model::Communicator> join_group(const LearnerRank& r, const std::string& device) {
+  if (r.world_size == 1) return nullptr;
+  model::DistOptions o;
+  o.rank = r.rank;
+  o.world_size = r.world_size;
+  o.master_addr = r.master_addr;
+  o.master_port = r.master_port;
+  o.connect_timeout_s = kConnectTimeoutS;
+  o.op_timeout_s = kOpTimeoutS;
+  o.device = device;
+  spdlog::info("learner rank {} of {} ({}): joining the group at {}:{}", r.rank, r.world_size,
+               r.source, r.master_addr, r.master_port);
+  auto comm = std::make_shared<model::Communicator>(o);
+  spdlog::info("learner rank {} of {}: joined ({})", r.rank, r.world_size, comm->backend());
+  return comm;
+}
+
+Learner::Learner(run::Role& role, const LearnerRank& rank)
     : ctx_(role.ctx()),
       cfg_(ctx_.config),
+      rank_(rank),
+      leader_(rank.rank == 0),
+      device_(rank_device(cfg_, rank)),
+      comm_(join_group(rank, device_)),
+      world_(rank.world_size),
       ck_dir_(ctx_.checkpoints_dir()),
       batch_(cfg_.learner.batch_size),
+      local_batch_(batch_ / world_),
       publish_every_(std::max(1, cfg_.learner.publish_every_steps)),
       max_steps_(cfg_.train.max_steps),
       seed_(learner_seed(cfg_)),
       game_(game::make_game(cfg_.game.name, {cfg_.game.board_size})),
-      stats_(&role.stats()),
-      store_(ipc::ModelStore::open(ctx_.names.models)),
+      stats_(leader_ ? &role.stats() : nullptr),
+      store_(leader_ ? ipc::ModelStore::open(ctx_.names.models) : nullptr),
       trainer_(make_trainer()),
       window_(*game_, cfg_.learner.window_positions),
       watcher_(ctx_.shards_dir(), *game_),
-      min_positions_(std::min(cfg_.learner.min_positions, cfg_.learner.window_positions)),
-      rng_(seed_),
-      obs_(static_cast<size_t>(batch_) * game_->observation_shape().size()),
-      policy_(static_cast<size_t>(batch_) * game_->num_actions()),
-      value_(static_cast<size_t>(batch_)),
-      versions_(static_cast<size_t>(batch_)) {
+      // At least one position per rank's share (ReplayWindow::sample).
+      min_positions_(std::max(world_, std::min(cfg_.learner.min_positions,
+                                               cfg_.learner.window_positions))),
+      rng_(seed_ + 0x9e3779b97f4a7c15ULL * static_cast<uint64_t>(rank.rank)),
+      obs_(static_cast<size_t>(local_batch_) * game_->observation_shape().size()),
+      policy_(static_cast<size_t>(local_batch_) * game_->num_actions()),
+      value_(static_cast<size_t>(local_batch_)),
+      versions_(static_cast<size_t>(local_batch_)) {
+  ZP_CHECK_EQ(batch_ % world_, 0);  // the config's cross-check
   beat();
-  stats_->set(kSlot, ipc::kStalenessMilli, -1);  // unknown until the first step
+  stat_set(ipc::kStalenessMilli, -1);  // unknown until the first step
   if (cfg_.learner.min_positions > cfg_.learner.window_positions)
     spdlog::warn("learner.min_positions {} exceeds learner.window_positions {}; waiting for {}",
                  cfg_.learner.min_positions, cfg_.learner.window_positions, min_positions_);
 }
 
 std::unique_ptr<model::Trainer> Learner::make_trainer() const {
-  return std::make_unique<model::Trainer>(*game_, cfg_.model, cfg_.learner, max_steps_, seed_);
+  config::LearnerConfig learner = cfg_.learner;
+  learner.device = device_;
+  return std::make_unique<model::Trainer>(*game_, cfg_.model, learner, max_steps_, seed_, comm_);
 }
 
 void Learner::resume_or_start() {
@@ -165,15 +259,15 @@ void Learner::resume_or_start() {
   }
   state_.fixed = config::resume_fixed_values(cfg_);  // saved with every learner_state
   // The step this incarnation starts from, first: rates count the steps made since (status.h).
-  stats_->set(kSlot, ipc::kTrainStepsStart, trainer_->step());
-  stats_->set(kSlot, ipc::kTrainSteps, trainer_->step());
+  stat_set(ipc::kTrainStepsStart, trainer_->step());
+  stat_set(ipc::kTrainSteps, trainer_->step());
   // The store (it outlives learner restarts) or the disk may hold newer versions than the
   // saved state: after a failed resume, or a kill between a publish's model file (or its
   // training state) and its learner_state. Versions never go back, and a number never names
   // two sets of weights: a model-<v>.zpck on disk is never overwritten by a later training step.
   state_.version = std::max({state_.version, store_->latest_version(),
                              highest_model_version(ck_dir_)});
-  stats_->set(kSlot, ipc::kModelVersion, state_.version);
+  stat_set(ipc::kModelVersion, state_.version);
   if (resumed) {
     spdlog::info("resuming from step {} (model version {}, {} samples trained on {} positions, "
                  "last shard '{}')", trainer_->step(), state_.version, state_.samples_trained,
@@ -290,8 +384,10 @@ void Learner::refill_window() {
       got.push_back(std::move(*shard));
     }
   }
-  for (auto it = got.rbegin(); it != got.rend(); ++it)
+  for (auto it = got.rbegin(); it != got.rend(); ++it) {
     for (const data::GameRecord& r : it->records) window_.add_record(r);
+    if (comm_) pending_shards_.push_back(it->name);
+  }
   spdlog::info("refilled the window with {} positions from {} shards", window_.size(),
                got.size());
   update_stats();
@@ -301,6 +397,7 @@ void Learner::poll_shards() {
   const std::vector<IngestedShard> shards = watcher_.poll(kShardsPerPoll);
   for (const IngestedShard& shard : shards) {
     for (const data::GameRecord& r : shard.records) window_.add_record(r);
+    if (comm_) pending_shards_.push_back(shard.name);
     state_.positions_ingested += static_cast<int64_t>(shard.positions);
     state_.last_shard = std::max(state_.last_shard, shard.name, run::shard_name_less);
     spdlog::debug("ingested {}: {} games, {} positions", shard.name, shard.records.size(),
@@ -323,11 +420,16 @@ bool Learner::over_budget() const {
   return static_cast<double>(state_.samples_trained + batch_) > budget;
 }
 
+// Rank 0: one step of the whole group (the other ranks are told to take theirs first).
 void Learner::train_one() {
-  if (cfg_.train.max_seconds > 0) trainer_->set_time_progress(run_seconds() / cfg_.train.max_seconds);
-  window_.sample(batch_, rng_, obs_.data(), policy_.data(), value_.data(), versions_.data());
+  const double progress =
+      cfg_.train.max_seconds > 0 ? run_seconds() / cfg_.train.max_seconds : 0.0;
+  send_command(/*stop=*/false, /*train=*/true, progress);
+  if (cfg_.train.max_seconds > 0) trainer_->set_time_progress(progress);
+  window_.sample(local_batch_, rng_, obs_.data(), policy_.data(), value_.data(),
+                 versions_.data(), rank_.rank, world_);
   publish_staleness(trainer_->step());  // the step these weights are at, before this update
-  last_ = trainer_->train_step(obs_.data(), policy_.data(), value_.data(), batch_);
+  last_ = trainer_->train_step(obs_.data(), policy_.data(), value_.data(), local_batch_);
   state_.samples_trained += batch_;
   state_.step = trainer_->step();
   update_stats();
@@ -338,9 +440,9 @@ void Learner::train_one() {
 // -1 when no position's version has a known publication step.
 void Learner::publish_staleness(int64_t step) {
   const std::optional<double> mean =
-      mean_staleness(version_steps_, step, versions_.data(), batch_);
+      mean_staleness(version_steps_, step, versions_.data(), local_batch_);
   last_staleness_ = mean ? *mean : -1.0;
-  stats_->set(kSlot, ipc::kStalenessMilli, mean ? std::llround(*mean * 1000) : -1);
+  stat_set(ipc::kStalenessMilli, mean ? std::llround(*mean * 1000) : -1);
 }
 
 void Learner::publish() {
@@ -358,7 +460,7 @@ void Learner::publish() {
   write_latest(ck_dir_, version);
   store_->publish_latest(version, bytes);
   published_step_ = trainer_->step();
-  stats_->set(kSlot, ipc::kModelVersion, version);
+  stat_set(ipc::kModelVersion, version);
   prune_model_files(ck_dir_, kKeepModelFiles);
   spdlog::info("published model version {} at step {} ({} bytes)", version, published_step_,
                bytes.size());
@@ -383,14 +485,14 @@ void Learner::finish() {
 }
 
 void Learner::update_stats() {
-  stats_->set(kSlot, ipc::kTrainSteps, trainer_->step());
-  stats_->set(kSlot, ipc::kSamplesTrained, state_.samples_trained);
-  stats_->set(kSlot, ipc::kPositionsIngested, state_.positions_ingested);
-  stats_->set(kSlot, ipc::kWindowPositions, window_.size());
-  stats_->set(kSlot, ipc::kLossPolicyMicro, std::llround(last_.policy_loss * 1e6));
-  stats_->set(kSlot, ipc::kLossValueMicro, std::llround(last_.value_loss * 1e6));
-  stats_->set(kSlot, ipc::kLearningRateNano, std::llround(trainer_->current_lr() * 1e9));
-  stats_->set(kSlot, ipc::kShardsSkipped, watcher_.skipped());
+  stat_set(ipc::kTrainSteps, trainer_->step());
+  stat_set(ipc::kSamplesTrained, state_.samples_trained);
+  stat_set(ipc::kPositionsIngested, state_.positions_ingested);
+  stat_set(ipc::kWindowPositions, window_.size());
+  stat_set(ipc::kLossPolicyMicro, std::llround(last_.policy_loss * 1e6));
+  stat_set(ipc::kLossValueMicro, std::llround(last_.value_loss * 1e6));
+  stat_set(ipc::kLearningRateNano, std::llround(trainer_->current_lr() * 1e9));
+  stat_set(ipc::kShardsSkipped, watcher_.skipped());
 }
 
 void Learner::log_progress() {
@@ -412,9 +514,20 @@ void Learner::log_progress() {
 }
 
 int Learner::run() {
-  spdlog::info("learner for {} on {}, run {}", game_->name(), trainer_->device(),
-               ctx_.names.run_id);
-  resume_or_start();
+  spdlog::info("learner for {} on {}, run {}{}", game_->name(), trainer_->device(),
+               ctx_.names.run_id,
+               comm_ ? fmt::format(", rank {} of {} ({}, {} positions per rank and step)",
+                                   rank_.rank, world_, comm_->backend(), local_batch_)
+                     : std::string());
+  if (leader_) resume_or_start();
+  // Every rank starts from rank 0's weights, optimizer state and step (fresh or resumed).
+  trainer_->broadcast_state();
+  return leader_ ? lead() : follow();
+}
+
+// Rank 0's loop (the only rank of a single learner): ingest, train, publish; it tells the
+// other ranks what to do at every iteration (send_command).
+int Learner::lead() {
   log_step_ = trainer_->step();
   log_time_s_ = now_s();
   next_log_s_ = log_time_s_ + kLogIntervalS;
@@ -431,7 +544,9 @@ int Learner::run() {
       train_one();
       continue;
     }
-    // Waiting for data: not enough positions yet, or the sample budget is spent.
+    // Waiting for data: not enough positions yet, or the sample budget is spent. The other
+    // ranks hear from rank 0 every iteration, so their collectives never wait long.
+    send_command(/*stop=*/false, /*train=*/false, 0.0);
     const int64_t t0 = now_ns();
     const double until_poll = std::max(0.0, next_poll_s_ - now_s());
     std::this_thread::sleep_for(
@@ -440,18 +555,76 @@ int Learner::run() {
   }
   if (reached_max) spdlog::info("reached train.max_steps = {}", max_steps_);
   else spdlog::info("stop requested at step {}", trainer_->step());
+  send_command(/*stop=*/true, /*train=*/false, 0.0);
   finish();
   spdlog::info("learner done at step {}, model version {}", trainer_->step(), state_.version);
   return 0;
 }
 
+// Ranks > 0: do what rank 0 says until it says stop. They write no run files and no stats;
+// a stop signal is left to rank 0 (the group stops together). A dead rank 0 makes the next
+// collective throw, so a follower never outlives its group for long.
+int Learner::follow() {
+  double next_log = now_s() + kLogIntervalS;
+  for (;;) {
+    std::string bytes;
+    comm_->broadcast_bytes(&bytes);
+    const Command c = decode_command(bytes);
+    for (const std::string& name : c.shards) ingest_named(name);
+    if (c.stop) break;
+    if (!c.train) continue;
+    if (cfg_.train.max_seconds > 0) trainer_->set_time_progress(c.time_progress);
+    window_.sample(local_batch_, rng_, obs_.data(), policy_.data(), value_.data(), nullptr,
+                   rank_.rank, world_);
+    last_ = trainer_->train_step(obs_.data(), policy_.data(), value_.data(), local_batch_);
+    if (now_s() >= next_log) {
+      spdlog::info("rank {}: step {}, loss policy {:.4f} value {:.4f} (mean over ranks), "
+                   "window {} positions", rank_.rank, trainer_->step(), last_.policy_loss,
+                   last_.value_loss, window_.size());
+      next_log = now_s() + kLogIntervalS;
+    }
+  }
+  spdlog::info("rank {}: stopped by rank 0 at step {}", rank_.rank, trainer_->step());
+  return 0;
+}
+
+// Rank 0 with other ranks: broadcasts one Command (the shards read since the last one
+// included). A no-op for a single learner.
+void Learner::send_command(bool stop, bool train, double time_progress) {
+  if (!comm_) return;
+  Command c;
+  c.stop = stop;
+  c.train = train;
+  c.time_progress = time_progress;
+  c.shards = std::move(pending_shards_);
+  pending_shards_.clear();
+  std::string bytes = encode_command(c);
+  comm_->broadcast_bytes(&bytes);
+}
+
+// Ranks > 0: reads a shard that rank 0 read into its window. Shards are immutable once
+// renamed into place, so one that rank 0 read and this rank cannot is outside damage (or a
+// run directory that is not shared): the windows would differ, so this rank dies loudly.
+void Learner::ingest_named(const std::string& name) {
+  std::optional<IngestedShard> shard = watcher_.read(name);
+  if (!shard)
+    throw StateError("learner rank " + std::to_string(rank_.rank) + ": shard " + name +
+                     " that rank 0 read does not read here (see the warning above); the "
+                     "ranks' replay windows would differ");
+  for (const data::GameRecord& r : shard->records) window_.add_record(r);
+}
+
 }  // namespace
 
-int run_learner(const std::string& run_dir) {
-  return run::run_role(run_dir, "learner", kSlot, [](run::Role& role) {
-    Learner learner(role);
-    return learner.run();
-  });
+int run_learner(const std::string& run_dir, const RankFlags& flags) {
+  // The rank decides the role's name and stats slot, so it is resolved before run_role (from
+  // the run's config, which run_role loads again).
+  const LearnerRank rank = resolve_learner_rank(run::load_run_context(run_dir).config, flags);
+  return run::run_role(run_dir, learner_role_name(rank.rank), rank.rank == 0 ? kSlot : -1,
+                       [&rank](run::Role& role) {
+                         Learner learner(role, rank);
+                         return learner.run();
+                       });
 }
 
 }  // namespace zp::learner

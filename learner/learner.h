@@ -22,12 +22,25 @@
 //
 // Blocks until done. Throws zp::Error (IoError, ConfigError, ...) when the run directory, the
 // shm objects or the config cannot be used; the caller turns that into a non-zero exit.
+//
+// Data parallel (learner.world_size N > 1): N learner processes, ranks 0 .. N-1 (launch.h
+// says who starts them and how a process learns its rank), train one network on
+// torch.distributed (model/distributed.h). Rank 0 is "the learner" above: it alone reads the
+// shard directory's listing, decides when to train, publishes, writes checkpoints/ and its
+// stats slot, and logs to logs/learner.log. Before each iteration it broadcasts a command
+// (the shards it read, train or not, stop) that the other ranks follow, so every rank's
+// window holds the same positions; each rank then samples its own disjoint share of the
+// window (ReplayWindow::sample) for batch_size / N positions, and the trainer averages the
+// gradients. Ranks > 0 log to logs/learner-<r>.log and write nothing else; they ignore stop
+// signals (rank 0 stops the group) and exit with an error when rank 0 goes away.
 #pragma once
 
 #include <string>
 
+#include "learner/launch.h"
+
 namespace zp::learner {
 
-int run_learner(const std::string& run_dir);
+int run_learner(const std::string& run_dir, const RankFlags& flags = {});
 
 }  // namespace zp::learner

@@ -77,11 +77,17 @@ void ReplayWindow::add_record(const data::GameRecord& record) {
 }
 
 void ReplayWindow::sample(int batch, Rng& rng, float* obs, float* policy, float* value,
-                          int64_t* versions) const {
+                          int64_t* versions, int share, int shares, int* positions) const {
   const int held = size();
   ZP_CHECK_GT(held, 0);
+  ZP_CHECK(share >= 0 && share < shares);
+  ZP_CHECK_GE(held, shares);
+  // Positions share, share + shares, share + 2 shares, ... below held: this many.
+  const uint32_t in_share = static_cast<uint32_t>((held - share + shares - 1) / shares);
   for (int b = 0; b < batch; ++b) {
-    const size_t r = row(static_cast<int>(rng.uniform_int(static_cast<uint32_t>(held))));
+    const int i = share + shares * static_cast<int>(rng.uniform_int(in_share));
+    if (positions) positions[b] = i;
+    const size_t r = row(i);
     const int sym = static_cast<int>(rng.uniform_int(static_cast<uint32_t>(num_symmetries_)));
     float* o = obs + static_cast<size_t>(b) * obs_size_;
     float* p = policy + static_cast<size_t>(b) * num_actions_;

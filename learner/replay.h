@@ -51,8 +51,14 @@ class ReplayWindow {
   // its policy. Outputs, row-major: obs [batch, obs_size], policy [batch, num_actions],
   // value [batch]; and, when `versions` is not null, versions [batch]: the model version that
   // generated each example (staleness.h). Precondition: size() > 0.
+  //
+  // Data parallel, the share `share` of `shares` ranks: only positions i (insertion order, 0 =
+  // oldest held) with i % shares == share are drawn, so on windows of equal contents the
+  // ranks' minibatches of one step are disjoint sets of positions. `positions` (optional,
+  // [batch]) receives each example's i. Precondition: size() >= shares, 0 <= share < shares.
   void sample(int batch, Rng& rng, float* obs, float* policy, float* value,
-              int64_t* versions = nullptr) const;
+              int64_t* versions = nullptr, int share = 0, int shares = 1,
+              int* positions = nullptr) const;
 
   // The lowest model version among the positions held (0 when empty). O(size()).
   int64_t oldest_version() const;

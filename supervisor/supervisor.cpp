@@ -26,11 +26,13 @@
 #include "shared/core/clock.h"
 #include "shared/core/error.h"
 #include "shared/core/log.h"
+#include "shared/core/net.h"
 #include "shared/core/signals.h"
 #include "shared/data/shard.h"
 #include "shared/game/registry.h"
 #include "shared/ipc/infer_slots.h"
 #include "shared/ipc/model_store.h"
+#include "learner/launch.h"
 #include "shared/run/files.h"
 #include "shared/run/lock.h"
 #include "shared/run/names.h"
@@ -55,7 +57,8 @@ constexpr double kStopReportS = 3.0;
 struct Process {
   std::string name;                // "writer", "actor-3", ...
   std::vector<std::string> args;   // after the binary
-  int slot = 0;                    // stats slot
+  int slot = 0;                    // stats slot; -1 for none (learner ranks > 0)
+  int rank = -1;                   // learner rank (data parallel), -1 for other roles
   pid_t pid = -1;
   int starts = 0;
   double started_at = 0;
@@ -136,6 +139,9 @@ class Supervisor {
   void prepare_run_dir();
   void create_processes();
   void spawn(Process& p);
+  void spawn_due();
+  void spawn_learners();
+  void fail_learner_group(const Process& failed);
   void reap();
   void check_heartbeats();
   void report(bool final);
@@ -161,7 +167,8 @@ class Supervisor {
   // restarts of the server and of the actors.
   std::unique_ptr<ipc::InferSlots> infer_;
   std::vector<std::unique_ptr<Process>> procs_;
-  Process* learner_ = nullptr;
+  Process* learner_ = nullptr;          // rank 0 of the learners: "the learner"
+  std::vector<Process*> learners_;      // every learner rank, rank 0 first
   Process* writer_ = nullptr;
   std::vector<Process*> actors_;
   Stopwatch clock_;
@@ -212,11 +219,58 @@ void Supervisor::spawn(Process& p) {
   p.killed_at = 0;
   p.starts += 1;
   p.started_at = now_s();
-  stats_->set(p.slot, ipc::kStarts, p.starts);
-  // The heartbeat restarts now; an old value must not make the new process look hung.
-  stats_->set(p.slot, ipc::kHeartbeatNs, now_ns());
+  if (p.slot >= 0) {
+    stats_->set(p.slot, ipc::kStarts, p.starts);
+    // The heartbeat restarts now; an old value must not make the new process look hung.
+    stats_->set(p.slot, ipc::kHeartbeatNs, now_ns());
+  }
   spdlog::info("started {} (pid {}){}", p.name, pid,
                p.starts > 1 ? " restart #" + std::to_string(p.starts - 1) : "");
+}
+
+// Starts every process that is down and due. The learner ranks start together, once all of
+// them are down (a group of c10d ranks cannot take back one restarted member).
+void Supervisor::spawn_due() {
+  const double now = now_s();
+  for (auto& p : procs_)
+    if (p->rank < 0 && p->pid < 0 && !p->finished && now >= p->restart_at) spawn(*p);
+  bool all_down = true, due = false;
+  for (Process* p : learners_) {
+    all_down = all_down && p->pid < 0;
+    due = due || (!p->finished && now >= p->restart_at);
+  }
+  if (all_down && due) spawn_learners();
+}
+
+// The learner ranks, with a fresh free port for rank 0's TCPStore (model/distributed.h). A
+// single learner (learner.world_size 1) gets no rank flags.
+void Supervisor::spawn_learners() {
+  if (learners_.size() > 1) {
+    const std::string port = std::to_string(free_local_tcp_port());
+    for (Process* p : learners_) {
+      p->args = {"learner", "--run-dir", run_dir_, "--rank", std::to_string(p->rank),
+                 "--master-addr", "127.0.0.1", "--master-port", port};
+    }
+    spdlog::info("starting {} learner ranks, TCPStore on 127.0.0.1:{}", learners_.size(), port);
+  }
+  for (Process* p : learners_) {
+    p->finished = false;
+    spawn(*p);
+  }
+}
+
+// A learner rank died: the others cannot go on without it (their next collective fails), so
+// they are killed now and the group restarts together when the failed rank's backoff ends.
+void Supervisor::fail_learner_group(const Process& failed) {
+  for (Process* p : learners_) {
+    if (p == &failed) continue;
+    if (p->pid > 0) {
+      spdlog::warn("killing {} (pid {}): its learner group lost {}", p->name, p->pid,
+                   failed.name);
+      kill_and_reap(*p);
+    }
+    p->restart_at = failed.restart_at;
+  }
 }
 
 void Supervisor::reap() {
@@ -231,6 +285,10 @@ void Supervisor::reap() {
                                   ? "exit code " + std::to_string(WEXITSTATUS(status))
                                   : std::string("signal ") + strsignal(WTERMSIG(status));
       if (stopping_) break;
+      if (clean && p->rank > 0) {
+        p->finished = true;  // rank 0 told it to stop; rank 0's own exit decides what next
+        break;
+      }
       if (clean && p.get() == learner_ && cfg_.train.max_steps > 0 &&
           stats_->get(learner_->slot, ipc::kTrainSteps) >= cfg_.train.max_steps) {
         spdlog::info("learner reached train.max_steps = {}; stopping the run",
@@ -257,6 +315,7 @@ void Supervisor::reap() {
                   how.c_str(), p->backoff_s);
       std::fflush(stdout);
       p->backoff_s = std::min(p->backoff_s * 2, 30.0);
+      if (p->rank >= 0 && learners_.size() > 1) fail_learner_group(*p);
     }
   }
 }
@@ -265,7 +324,7 @@ void Supervisor::check_heartbeats() {
   const int64_t now = now_ns();
   const double timeout = cfg_.monitor.heartbeat_timeout_s;
   for (auto& p : procs_) {
-    if (p->pid <= 0) continue;
+    if (p->pid <= 0 || p->slot < 0) continue;  // no slot: rank 0 speaks for its group
     if (p->killed_at > 0) {  // killed once already: wait for it, say so once
       const double waited = now_s() - p->killed_at;
       if (!p->stuck_reported && waited > kStuckReportS) {
@@ -360,6 +419,7 @@ void Supervisor::keep_writer_up() {
 // What a process that has been asked to stop is still doing, as far as the supervisor knows.
 std::string Supervisor::waiting_for(const Process& p) const {
   if (&p == learner_) return "the learner's checkpoint";
+  if (p.rank > 0) return p.name + " (rank " + std::to_string(p.rank) + ", stops with rank 0)";
   if (&p == writer_) return "the writer flushing its last shard";
   if (p.name == "evaluator") return "the evaluator finishing a match";
   if (p.name.rfind("server-", 0) == 0) return "the inference server finishing a batch";
@@ -390,12 +450,12 @@ void Supervisor::stop_all() {
   stop_group(actors_, cfg_.writer.shard_seconds + 20, [this] { keep_writer_up(); });
   std::vector<Process*> others;
   for (auto& p : procs_)
-    if (p.get() != writer_ && p.get() != learner_ &&
+    if (p.get() != writer_ && p->rank < 0 &&
         std::find(actors_.begin(), actors_.end(), p.get()) == actors_.end())
       others.push_back(p.get());
   stop_group(others, 30);
   stop_group({writer_}, 30);
-  stop_group({learner_}, 120);
+  stop_group(learners_, 120);
 }
 
 void Supervisor::kill_all_hard() {
@@ -448,7 +508,15 @@ void Supervisor::create_processes() {
     return &p;
   };
   writer_ = add("writer", {"writer", "--run-dir", run_dir_}, ipc::kWriterSlot);
-  learner_ = add("learner", {"learner", "--run-dir", run_dir_}, ipc::kLearnerSlot);
+  // Data parallel: ranks 1 .. world_size - 1 have no stats slot; spawn_learners sets their
+  // arguments (and rank 0's) at every start of the group.
+  for (int r = 0; r < cfg_.learner.world_size; ++r) {
+    Process* p = add(learner::learner_role_name(r), {"learner", "--run-dir", run_dir_},
+                     r == 0 ? ipc::kLearnerSlot : -1);
+    p->rank = r;
+    learners_.push_back(p);
+  }
+  learner_ = learners_.front();
   if (cfg_.evaluator.enabled)
     add("evaluator", {"evaluator", "--run-dir", run_dir_}, ipc::kEvaluatorSlot);
   if (cfg_.actors.inference == "server") {
@@ -493,7 +561,7 @@ int Supervisor::run() {
               cfg_.actors.games_per_actor, cfg_.search.simulations,
               options_.resume ? " (resumed)" : "");
   std::fflush(stdout);
-  for (auto& p : procs_) spawn(*p);
+  spawn_due();
 
   last_ = take_snapshot(*stats_);
   double next_report = cfg_.monitor.interval_s;
@@ -505,9 +573,7 @@ int Supervisor::run() {
     }
     reap();
     if (stopping_) break;
-    const double now = now_s();
-    for (auto& p : procs_)
-      if (p->pid < 0 && !p->finished && now >= p->restart_at) spawn(*p);
+    spawn_due();
     check_heartbeats();
     stats_->heartbeat(ipc::kSupervisorSlot);  // publishes its own resident memory (stats.h)
     if (clock_.seconds() >= next_report) {

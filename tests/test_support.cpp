@@ -1,5 +1,7 @@
 #include "tests/test_support.h"
 
+#include "shared/core/net.h"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -139,17 +141,6 @@ bool wait_until(const std::function<bool()>& cond, double timeout_s) {
   return cond();
 }
 
-int free_tcp_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(a);
-  const bool ok = fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0 &&
-                  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0;
-  if (fd >= 0) ::close(fd);
-  if (!ok) throw std::runtime_error("free_tcp_port: cannot bind a socket on 127.0.0.1");
-  return ntohs(a.sin_port);
-}
+int free_tcp_port() { return free_local_tcp_port(); }  // one helper: shared/core/net.h
 
 }  // namespace zp::test

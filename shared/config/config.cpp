@@ -225,6 +225,7 @@ class Loader {
                   c.learner.window_positions);
     require_order("learner.batch_size", c.learner.batch_size, "learner.window_positions",
                   c.learner.window_positions);
+    if (c.learner.batch_size % c.learner.world_size != 0) require_divides();
     if (c.actors.pipeline > c.actors.games_per_actor) {
       fail_key("actors.pipeline", "is " + std::to_string(c.actors.pipeline) +
                                       ", more groups than actors.games_per_actor (" +
@@ -286,6 +287,22 @@ class Loader {
   }
   [[noreturn]] void fail_key(const std::string& full, const std::string& problem) const {
     fail(where_set(full), full, problem);
+  }
+
+  // learner.world_size divides learner.batch_size (each rank trains on an equal share),
+  // else an error blaming whichever of the two was set last.
+  [[noreturn]] void require_divides() const {
+    const auto seq = [&](const std::string& k) {
+      const auto it = origin_.find(k);
+      return it == origin_.end() ? 0 : it->second.second;
+    };
+    const std::string what = "learner.batch_size " + value_of("learner.batch_size") +
+                             " is not divisible by learner.world_size " +
+                             value_of("learner.world_size") +
+                             " (each rank trains on batch_size / world_size positions)";
+    fail_key(seq("learner.world_size") > seq("learner.batch_size") ? "learner.world_size"
+                                                                  : "learner.batch_size",
+             what);
   }
 
   // small <= big (small < big when `strict`), blaming whichever key was set last.

@@ -89,6 +89,7 @@ struct LearnerConfig {
   int publish_every_steps = 100;  // publish weights to the shm store and checkpoints/
   std::string device = "auto";    // auto | cpu | cuda | cuda:N
   int threads = 2;                // torch intra-op threads for training
+  int world_size = 1;             // data-parallel learner ranks (torch.distributed)
 };
 
 struct MonitorConfig {

@@ -15,7 +15,8 @@ std::vector<std::pair<std::string, std::string>> resume_fixed_values(const Confi
           {"model.policy_channels", num(c.model.policy_channels)},
           {"model.value_channels", num(c.model.value_channels)},
           {"model.value_hidden", num(c.model.value_hidden)},
-          {"learner.optimizer", c.learner.optimizer}};
+          {"learner.optimizer", c.learner.optimizer},
+          {"learner.world_size", num(c.learner.world_size)}};
 }
 
 void check_resume_values(const std::vector<std::pair<std::string, std::string>>& saved,

@@ -1,6 +1,8 @@
 // The config keys a run cannot change on --resume: the game and the model shape (a saved
-// network and its checkpoints would no longer load) and the optimizer (its saved state would
-// be dropped). The supervisor checks them against the run's saved config.yaml before
+// network and its checkpoints would no longer load), the optimizer (its saved state would
+// be dropped) and learner.world_size (the data-parallel ranks; a run resumes with as many
+// as it was trained with). A saved set without a key (an older run) does not check that key.
+// The supervisor checks them against the run's saved config.yaml before
 // anything starts; the learner checks them against its learner_state.
 #pragma once
 

@@ -259,6 +259,12 @@ std::vector<KeySpec> build_keys() {
       key(ZP_KEY(learner, device), device(),
           "Where the learner trains: auto, cpu, cuda or cuda:N."),
       key(ZP_KEY(learner, threads), range(1, 256), "Torch intra-op threads for training."),
+      key(ZP_KEY(learner, world_size), range(1, 1024),
+          "Data-parallel learner ranks (torch.distributed: Gloo on the CPU, NCCL on CUDA). "
+          "Each rank trains on learner.batch_size / world_size positions of the global batch "
+          "(batch_size must divide evenly) and the gradients are averaged every step; rank 0 "
+          "publishes models and writes checkpoints. zeroplay train starts the ranks itself; "
+          "fixed for a run (a resume needs the same value)."),
 
       // --- monitor ------------------------------------------------------------------------
       key(ZP_KEY(monitor, interval_s), above(0, 3600), "Seconds between status lines."),

@@ -19,6 +19,7 @@
 #include "shared/core/bytes.h"
 #include "shared/model/checkpoint.h"
 #include "shared/model/device.h"
+#include "shared/model/distributed_impl.h"
 #include "shared/model/network.h"
 
 namespace zp::model {
@@ -30,7 +31,7 @@ constexpr uint32_t kStateVersion = 1;
 
 struct Trainer::Impl {
   Impl(const game::Game& g, const config::ModelConfig& m, const config::LearnerConfig& l,
-       int64_t total, uint64_t seed)
+       int64_t total, uint64_t seed, std::shared_ptr<Communicator> c)
       : game(g),
         model(m),
         learner(l),
@@ -38,7 +39,8 @@ struct Trainer::Impl {
         device_string(resolve_device(l.device, "learner.device")),
         device(to_torch_device(device_string)),
         obs_shape(g.observation_shape()),
-        num_actions(g.num_actions()) {
+        num_actions(g.num_actions()),
+        comm(c && c->world_size() > 1 ? std::move(c) : nullptr) {
     // The config schema and its cross-checks validated these; here they are invariants.
     ZP_CHECK_GE(l.threads, 1);
     ZP_CHECK(l.lr_schedule == "constant" || l.lr_schedule == "cosine");
@@ -78,6 +80,66 @@ struct Trainer::Impl {
     copy_weights(staging, net);
   }
 
+  // The optimizer state (momenta / Adam moments) as torch::save bytes, and back.
+  std::string optimizer_bytes() const {
+    torch::serialize::OutputArchive archive;
+    optimizer->save(archive);
+    std::ostringstream os;
+    archive.save_to(os);
+    return std::move(os).str();
+  }
+  void load_optimizer_bytes(std::string_view bytes) {
+    torch::serialize::InputArchive archive;
+    archive.load_from(bytes.data(), bytes.size(), device);
+    optimizer->load(archive);
+  }
+
+  // The float parameters' gradients and the float buffers (BatchNorm running statistics), in
+  // a fixed order: what the ranks average after every backward pass.
+  std::vector<torch::Tensor> reduced_tensors() const {
+    std::vector<torch::Tensor> out;
+    for (const torch::Tensor& p : net->parameters()) {
+      if (!p.grad().defined()) p.mutable_grad() = torch::zeros_like(p);
+      out.push_back(p.grad());
+    }
+    for (const torch::Tensor& b : net->buffers())
+      if (b.is_floating_point()) out.push_back(b);
+    return out;
+  }
+
+  // Concatenates `tensors` (one dtype) into one flat tensor, lets `op` change it in place (a
+  // collective), and copies the result back: one collective for the whole set.
+  template <typename Op>
+  static void through_flat(const std::vector<torch::Tensor>& tensors, Op op) {
+    if (tensors.empty()) return;
+    std::vector<torch::Tensor> parts;
+    parts.reserve(tensors.size());
+    for (const torch::Tensor& t : tensors) parts.push_back(t.detach().reshape(-1));
+    torch::Tensor flat = torch::cat(parts);
+    op(flat);
+    torch::NoGradGuard no_grad;
+    int64_t off = 0;
+    for (const torch::Tensor& t : tensors) {
+      const int64_t n = t.numel();
+      t.detach().copy_(flat.slice(0, off, off + n).view_as(t));
+      off += n;
+    }
+  }
+
+  // After backward: one all-reduce of [gradients, float buffers, `losses`], divided by the
+  // ranks. Returns the averaged losses.
+  torch::Tensor average_over_ranks(const torch::Tensor& losses) {
+    std::vector<torch::Tensor> tensors = reduced_tensors();
+    torch::Tensor mean_losses = losses.to(torch::kFloat).clone();
+    tensors.push_back(mean_losses);
+    const double n = comm->world_size();
+    through_flat(tensors, [&](torch::Tensor& flat) {
+      comm->impl().allreduce_sum(flat);
+      flat.div_(n);
+    });
+    return mean_losses;
+  }
+
   const game::Game& game;
   const config::ModelConfig model;
   const config::LearnerConfig learner;
@@ -86,6 +148,8 @@ struct Trainer::Impl {
   const torch::Device device;
   const game::ObsShape obs_shape;
   const int num_actions;
+  // Data parallel (see trainer.h); null for one rank.
+  const std::shared_ptr<Communicator> comm;
   PolicyValueNet net{nullptr};
   std::unique_ptr<torch::optim::Optimizer> optimizer;
   int64_t step = 0;
@@ -93,8 +157,9 @@ struct Trainer::Impl {
 };
 
 Trainer::Trainer(const game::Game& game, const config::ModelConfig& model,
-                 const config::LearnerConfig& learner, int64_t total_steps, uint64_t seed)
-    : impl_(std::make_unique<Impl>(game, model, learner, total_steps, seed)) {}
+                 const config::LearnerConfig& learner, int64_t total_steps, uint64_t seed,
+                 std::shared_ptr<Communicator> comm)
+    : impl_(std::make_unique<Impl>(game, model, learner, total_steps, seed, std::move(comm))) {}
 
 Trainer::~Trainer() = default;
 
@@ -127,13 +192,13 @@ TrainStats Trainer::train_step(const float* obs, const float* policy_targets,
 
   s.optimizer->zero_grad();
   total.backward();
+  torch::Tensor losses = torch::stack({policy_loss.detach(), value_loss.detach(), total.detach()});
+  if (s.comm) losses = s.average_over_ranks(losses);
   s.optimizer->step();
   ++s.step;
 
   // One device-to-host transfer for the three losses.
-  const torch::Tensor losses =
-      torch::stack({policy_loss.detach(), value_loss.detach(), total.detach()})
-          .to(torch::kCPU, torch::kDouble);
+  losses = losses.to(torch::kCPU, torch::kDouble);
   const double* l = losses.data_ptr<double>();
   TrainStats stats;
   stats.policy_loss = l[0];
@@ -154,13 +219,46 @@ void Trainer::load_checkpoint(std::string_view checkpoint_bytes) {
   impl_->load_weights(checkpoint_bytes);
 }
 
+void Trainer::broadcast_state() {
+  Impl& s = *impl_;
+  if (!s.comm) return;
+  Communicator::Impl& c = s.comm->impl();
+  // Weights and buffers, one broadcast per dtype (float; int64 for num_batches_tracked).
+  std::vector<torch::Tensor> floats, others;
+  for (const torch::Tensor& p : s.net->parameters()) floats.push_back(p);
+  for (const torch::Tensor& b : s.net->buffers())
+    (b.scalar_type() == torch::kFloat ? floats : others).push_back(b);
+  Impl::through_flat(floats, [&](torch::Tensor& flat) { c.broadcast_from_0(flat); });
+  Impl::through_flat(others, [&](torch::Tensor& flat) { c.broadcast_from_0(flat); });
+  // The optimizer state and the step counter, as bytes.
+  std::string bytes;
+  if (s.comm->rank() == 0) {
+    put<uint64_t>(&bytes, static_cast<uint64_t>(s.step));
+    bytes += s.optimizer_bytes();
+  }
+  s.comm->broadcast_bytes(&bytes);
+  if (s.comm->rank() != 0) {
+    ByteReader r(bytes, "rank 0's optimizer state");
+    s.step = r.get<int64_t>("step");
+    s.load_optimizer_bytes(r.take(r.remaining(), "optimizer"));
+  }
+}
+
+std::vector<float> Trainer::flat_weights() const {
+  std::vector<torch::Tensor> parts;
+  for (const torch::Tensor& p : impl_->net->parameters()) parts.push_back(p.detach().reshape(-1));
+  for (const torch::Tensor& b : impl_->net->buffers())
+    if (b.scalar_type() == torch::kFloat) parts.push_back(b.detach().reshape(-1));
+  const torch::Tensor flat = torch::cat(parts).to(torch::kCPU).contiguous();
+  const float* p = flat.data_ptr<float>();
+  return std::vector<float>(p, p + flat.numel());
+}
+
+int Trainer::world_size() const { return impl_->comm ? impl_->comm->world_size() : 1; }
+
 void Trainer::save_training_state(const std::string& path) const {
   const Impl& s = *impl_;
-  torch::serialize::OutputArchive archive;
-  s.optimizer->save(archive);
-  std::ostringstream os;
-  archive.save_to(os);
-  const std::string opt = std::move(os).str();
+  const std::string opt = s.optimizer_bytes();
   // The weights travel as a complete checkpoint, so loading reuses its checks.
   const std::string weights = checkpoint_bytes(0);
 
@@ -206,9 +304,7 @@ void Trainer::load_training_state(const std::string& path) {
     }
     s.load_weights(weights);
     try {
-      torch::serialize::InputArchive archive;
-      archive.load_from(opt.data(), opt.size(), s.device);
-      s.optimizer->load(archive);
+      s.load_optimizer_bytes(opt);
     } catch (const c10::Error& e) {
       fail(std::string("optimizer state does not load: ") + e.what_without_backtrace());
     }

@@ -16,6 +16,17 @@
 // min(step, total_steps) / total_steps (when total_steps > 0) and the fraction of the run's
 // time budget spent (set_time_progress; the learner sets it when train.max_seconds > 0).
 //
+// Data parallel (a Communicator of world_size > 1, distributed.h): every rank builds its own
+// Trainer on its own Communicator. train_step then takes this rank's share of the global
+// batch; after the backward pass one all-reduce averages, over the ranks, the gradients, the
+// BatchNorm running statistics (float buffers) and the three losses, so that every rank
+// applies the same update and holds the same weights, and the returned losses are the mean
+// over ranks (with equal per-rank batches and policy-target rows, the global batch's loss).
+// broadcast_state copies rank 0's weights, buffers, optimizer state and step to all ranks;
+// call it before the first train_step (ranks then start identical whatever their seeds) and
+// after loading weights or a training state on rank 0. train_step and broadcast_state are
+// collectives: every rank calls them, in the same order. The constructor is not one.
+//
 // Not thread-safe: one trainer per learner process. All calls block until done.
 #pragma once
 
@@ -23,9 +34,11 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "shared/config/config.h"
 #include "shared/game/game.h"
+#include "shared/model/distributed.h"
 
 namespace zp::model {
 
@@ -43,9 +56,12 @@ class Trainer {
   // `total_steps` is the cosine schedule's length in steps (train.max_steps; 0 = the schedule
   // follows set_time_progress only); ignored for "constant".
   // Calls at::set_num_threads(learner.threads) (process-wide).
+  // `comm` (optional, shared with the caller): data-parallel training over its ranks (see
+  // above: call broadcast_state before the first step).
   // Throws ConfigError for an unknown optimizer/schedule/device.
   Trainer(const game::Game& game, const config::ModelConfig& model,
-          const config::LearnerConfig& learner, int64_t total_steps = 0, uint64_t seed = 1);
+          const config::LearnerConfig& learner, int64_t total_steps = 0, uint64_t seed = 1,
+          std::shared_ptr<Communicator> comm = nullptr);
   ~Trainer();
   Trainer(const Trainer&) = delete;
   Trainer& operator=(const Trainer&) = delete;
@@ -54,7 +70,8 @@ class Trainer {
   //   obs            [batch, planes, height, width]  float
   //   policy_targets [batch, num_actions]            float, rows sum to 1 (or 0: no target)
   //   value_targets  [batch]                         float in [-1, 1]
-  // Returns the losses before the update. One device synchronisation per call.
+  // Returns the losses before the update (the mean over ranks when data parallel). One device
+  // synchronisation per call, plus one all-reduce when data parallel.
   TrainStats train_step(const float* obs, const float* policy_targets, const float* value_targets,
                         int batch);
 
@@ -77,6 +94,15 @@ class Trainer {
   // trainer is in an unspecified state: build a fresh one.
   void save_training_state(const std::string& path) const;
   void load_training_state(const std::string& path);
+
+  // Data parallel: rank 0's weights, buffers, optimizer state and step replace every other
+  // rank's (a collective). Without a communicator (or with one rank) it does nothing.
+  void broadcast_state();
+  // 1 without a communicator.
+  int world_size() const;
+  // Every parameter, then every float buffer (BatchNorm running statistics), flattened in a
+  // fixed order, on the host: for tests that compare ranks.
+  std::vector<float> flat_weights() const;
 
   // Optimizer steps taken so far (restored by load_training_state).
   int64_t step() const;

@@ -29,8 +29,13 @@ int run_role(const std::string& run_dir, const std::string& name, int slot,
                  ctx.names.run_id, ctx.run_dir, ::getpid(), ctx.config.source,
                  config::to_yaml(ctx.config));
     install_stop_handlers();
-    auto stats = ipc::Stats::open(ctx.names.stats);
-    stats->set(slot, ipc::kPid, ::getpid());
+    // slot < 0: a process without a stats slot (a learner rank > 0), which may run on a host
+    // without the run's shared memory.
+    std::unique_ptr<ipc::Stats> stats;
+    if (slot >= 0) {
+      stats = ipc::Stats::open(ctx.names.stats);
+      stats->set(slot, ipc::kPid, ::getpid());
+    }
     Role role(std::move(ctx), name, slot, std::move(stats));
     role.beat();
     return body(role);

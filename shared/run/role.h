@@ -34,8 +34,11 @@ class Role {
   const config::Config& config() const { return ctx_.config; }
   const std::string& name() const { return name_; }
   int slot() const { return slot_; }
+  // Precondition for stats(): slot() >= 0. beat() does nothing without a slot.
   ipc::Stats& stats() { return *stats_; }
-  void beat() { stats_->heartbeat(slot_); }
+  void beat() {
+    if (stats_) stats_->heartbeat(slot_);
+  }
 
  private:
   RunContext ctx_;
@@ -44,6 +47,7 @@ class Role {
   std::unique_ptr<ipc::Stats> stats_;
 };
 
+// `slot` < 0: no stats slot (the stats block is not even opened); for learner ranks > 0.
 int run_role(const std::string& run_dir, const std::string& name, int slot,
              const std::function<int(Role&)>& body);
 

@@ -38,7 +38,7 @@ using zp::config::load_config_string;
   X(learner.batch_size) X(learner.optimizer) X(learner.lr) X(learner.momentum)                \
   X(learner.weight_decay) X(learner.lr_schedule) X(learner.value_loss_weight)                 \
   X(learner.window_positions) X(learner.min_positions) X(learner.sample_reuse)                \
-  X(learner.publish_every_steps) X(learner.device) X(learner.threads)                         \
+  X(learner.publish_every_steps) X(learner.device) X(learner.threads) X(learner.world_size)   \
   X(monitor.interval_s) X(monitor.heartbeat_timeout_s)                                        \
   X(train.max_steps) X(train.max_seconds)                                                     \
   X(evaluator.enabled) X(evaluator.every_versions) X(evaluator.games)                         \
@@ -124,6 +124,7 @@ Config all_changed() {
   c.learner.publish_every_steps = 7;
   c.learner.device = "cpu";
   c.learner.threads = 1;
+  c.learner.world_size = 4;  // divides batch_size 100
   c.monitor.interval_s = 2.5;
   c.monitor.heartbeat_timeout_s = 61;
   c.train.max_steps = 9000000000LL;  // beyond int32
@@ -294,6 +295,18 @@ TEST_CASE("cross-key checks", "[unit][config]") {
   CHECK(load_error("game:\n  name: gomoku\n  board_size: 4\n") ==
         "bad.yaml:3: game.board_size: must be 0 (the game's default) or between 5 and 19, got 4");
   CHECK(load_config_string("game:\n  name: gomoku\n  board_size: 19\n", "x").game.board_size == 19);
+  // Data-parallel ranks each take batch_size / world_size positions; the later key is blamed.
+  CHECK(load_error("learner:\n  batch_size: 64\n  world_size: 3\n") ==
+        "bad.yaml:3: learner.world_size: learner.batch_size 64 is not divisible by "
+        "learner.world_size 3 (each rank trains on batch_size / world_size positions)");
+  CHECK(load_error("learner:\n  world_size: 4\n", {"learner.batch_size=30"}) ==
+        "--set learner.batch_size=30: learner.batch_size: learner.batch_size 30 is not "
+        "divisible by learner.world_size 4 (each rank trains on batch_size / world_size "
+        "positions)");
+  CHECK(load_config_string("learner:\n  batch_size: 64\n  world_size: 4\n", "x")
+            .learner.world_size == 4);
+  CHECK(load_error("learner:\n  world_size: 0\n") ==
+        "bad.yaml:2: learner.world_size: must be >= 1, got 0");
   CHECK(load_error("learner:\n  window_positions: 1000\n  min_positions: 2000\n") ==
         "bad.yaml:3: learner.min_positions: must be <= learner.window_positions (1000), got 2000");
   // The key set last is blamed, wherever it was set.

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -412,4 +413,67 @@ TEST_CASE("a stopped writer: the actor pauses at its bound of unacknowledged rec
   CHECK_THAT(log, Catch::Contains("records unacknowledged (bound 40: 2 x writer.shard_positions)"));
   CHECK_THAT(log, Catch::Contains("resuming self-play after"));
   CHECK_THAT(log, Catch::Contains(", 0 unacknowledged"));
+}
+
+// The pid of the newest start of `role` in the supervisor's log ("started learner-1 (pid N)").
+static pid_t started_pid(const std::string& run, const std::string& role) {
+  const std::string log = zp::test::read_text(run + "/logs/supervisor.log");
+  const std::string mark = "started " + role + " (pid ";
+  const size_t at = log.rfind(mark);
+  return at == std::string::npos ? -1 : std::atoi(log.c_str() + at + mark.size());
+}
+
+TEST_CASE("train with learner.world_size 2: two Gloo learner ranks publish, restart together "
+          "and stop cleanly; resuming with another world size is refused",
+          "[integration][train]") {
+  zp::test::TempDir tmp;
+  const std::string run = tmp.path() + "/run";
+  auto train = start_train(run, {"--set", "learner.world_size=2", "--set", "train.max_seconds=0",
+                                 "--set", "evaluator.enabled=false"});
+  auto stats = attach(run);
+  REQUIRE(stats);
+  const std::string run_id = zp::run::load_run_context(run).names.run_id;
+  using zp::ipc::kLearnerSlot;
+  auto learner = [&](zp::ipc::Counter c) { return stats->get(kLearnerSlot, c); };
+  // Rank 0 is the learner of the status line: its steps and versions count.
+  bool ok = wait_until(
+      [&] { return learner(zp::ipc::kModelVersion) >= 3 && learner(zp::ipc::kTrainSteps) >= 20; },
+      240);
+  INFO(zp::test::read_text(run + ".out"));
+  REQUIRE(ok);
+  CHECK_THAT(zp::test::read_text(run + "/logs/learner-1.log"),
+             Catch::Contains("rank 1 of 2: joined (gloo)"));
+
+  // kill -9 of rank 1: rank 0 cannot go on alone, so the supervisor restarts both, on a new
+  // port, and training resumes from the last checkpoint.
+  const pid_t rank1 = started_pid(run, "learner-1");
+  REQUIRE(rank1 > 0);
+  REQUIRE(kill(rank1, SIGKILL) == 0);
+  const int64_t version = learner(zp::ipc::kModelVersion);
+  ok = wait_until(
+      [&] {
+        return learner(zp::ipc::kStarts) >= 2 && started_pid(run, "learner-1") != rank1 &&
+               learner(zp::ipc::kModelVersion) > version + 1;
+      },
+      180);
+  REQUIRE(ok);
+  CHECK_THAT(zp::test::read_text(run + "/logs/supervisor.log"),
+             Catch::Contains("its learner group lost learner-1"));
+  stats.reset();
+
+  train->signal(SIGINT);
+  REQUIRE(train->wait(120) == 0);
+  CHECK_FALSE(shm_objects_left(run_id));
+  CHECK_THAT(zp::test::read_text(run + "/logs/learner-1.log"),
+             Catch::Contains("rank 1: stopped by rank 0 at step"));
+  CHECK(count_field(last_metrics_line(run), "learner_step") >= 20);
+
+  // The learner state says 2 ranks: one learner may not take the run over.
+  const auto r = zp::test::run_command("timeout 60 " + zp::test::zeroplay_binary() +
+                                       " train --resume --run-dir " + run +
+                                       " --set learner.world_size=1 2>&1");
+  INFO(r.output);
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.output, Catch::Contains("--resume: learner.world_size is '2' in " + run +
+                                       "/config.yaml, '1' now"));
 }

@@ -7,9 +7,11 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <numeric>
 #include <sstream>
 
+#include "learner/launch.h"
 #include "learner/learner_state.h"
 #include "learner/replay.h"
 #include "learner/shard_watcher.h"
@@ -776,4 +778,156 @@ TEST_CASE("learner: killed mid-publish, the restart keeps every step and never r
     CHECK(last.model_version == c.last_version);
     CHECK(lr.stats->get(kLearnerSlot, kTrainSteps) == 10);
   }
+}
+
+// --- Data parallel (learner.world_size > 1) ---------------------------------------------------
+
+TEST_CASE("replay window: data-parallel shares are disjoint and cover the window",
+          "[unit][learner]") {
+  auto g = connect4();
+  ReplayWindow w(*g, 500);
+  zp::Rng games(5);
+  for (int i = 0; w.size() < 100; ++i) w.add_record(random_record(*g, games, i));
+  const int held = w.size(), shares = 3, batch = 400;
+  std::vector<float> obs(static_cast<size_t>(batch) * w.obs_size());
+  std::vector<float> policy(static_cast<size_t>(batch) * w.num_actions()), value(batch);
+  std::vector<int> positions(batch);
+  std::vector<int> owner(held, -1);  // the share that drew each position
+  for (int share = 0; share < shares; ++share) {
+    zp::Rng rng(100 + share);  // each rank has its own stream; disjointness does not need it
+    for (int round = 0; round < 5; ++round) {
+      w.sample(batch, rng, obs.data(), policy.data(), value.data(), nullptr, share, shares,
+               positions.data());
+      for (int i : positions) {
+        REQUIRE(i >= 0);
+        REQUIRE(i < held);
+        CHECK(i % shares == share);
+        CHECK((owner[i] == -1 || owner[i] == share));
+        owner[i] = share;
+      }
+    }
+  }
+  // 2000 draws per share of about 33 positions each: every position was drawn.
+  CHECK(std::count(owner.begin(), owner.end(), -1) == 0);
+  // One share is the whole window, drawn as before.
+  zp::Rng a(9), b(9);
+  w.sample(batch, a, obs.data(), policy.data(), value.data(), nullptr, 0, 1, positions.data());
+  std::vector<float> obs2(obs.size());
+  w.sample(batch, b, obs2.data(), policy.data(), value.data());
+  CHECK(obs == obs2);
+}
+
+TEST_CASE("learner rank: the command line, then torchrun's, then Slurm's variables",
+          "[unit][learner]") {
+  using zp::learner::RankFlags;
+  using zp::learner::resolve_learner_rank;
+  zp::config::Config cfg;
+  cfg.learner.world_size = 2;
+  std::map<std::string, std::string> env;
+  const zp::learner::EnvLookup lookup = [&env](const char* k) -> const char* {
+    const auto it = env.find(k);
+    return it == env.end() ? nullptr : it->second.c_str();
+  };
+  auto error_of = [&](const RankFlags& flags) {
+    try {
+      resolve_learner_rank(cfg, flags, lookup);
+    } catch (const zp::ConfigError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  // No launcher at all with two ranks configured.
+  CHECK_THAT(error_of({}), Catch::Contains("learner.world_size is 2 but this learner was "
+                                           "given no rank"));
+  env = {{"SLURM_PROCID", "1"}, {"SLURM_NTASKS", "2"}, {"MASTER_ADDR", "node7"},
+         {"MASTER_PORT", "29400"}};
+  auto r = resolve_learner_rank(cfg, {}, lookup);
+  CHECK(r.source == "slurm");
+  CHECK(r.rank == 1);
+  CHECK(r.master_addr == "node7");
+  CHECK(r.master_port == 29400);
+  env["RANK"] = "0";
+  env["WORLD_SIZE"] = "2";
+  r = resolve_learner_rank(cfg, {}, lookup);  // torchrun's beat Slurm's
+  CHECK(r.source == "torchrun");
+  CHECK(r.rank == 0);
+  RankFlags flags;
+  flags.rank = 1;
+  flags.master_port = 1234;
+  r = resolve_learner_rank(cfg, flags, lookup);  // the command line beats both
+  CHECK(r.source == "command line");
+  CHECK(r.rank == 1);
+  CHECK(r.master_addr == "127.0.0.1");
+  CHECK(r.master_port == 1234);
+  flags.master_port = 0;
+  CHECK_THAT(error_of(flags), Catch::Contains("--rank needs --master-port"));
+  flags.rank = 2;
+  flags.master_port = 1234;
+  CHECK_THAT(error_of(flags), Catch::Contains("--rank 2 is outside [0, 2)"));
+  env["WORLD_SIZE"] = "4";
+  CHECK(error_of({}) == "WORLD_SIZE is 4 but learner.world_size is 2; launch as many learner "
+                        "ranks as the config says");
+  env["WORLD_SIZE"] = "2";
+  env.erase("MASTER_PORT");
+  CHECK_THAT(error_of({}), Catch::Contains("MASTER_ADDR and MASTER_PORT must name"));
+  // One rank configured: a learner inside a torchrun or srun job ignores the variables.
+  cfg.learner.world_size = 1;
+  r = resolve_learner_rank(cfg, {}, lookup);
+  CHECK(r.source == "single");
+  CHECK(r.world_size == 1);
+  CHECK(zp::learner::learner_role_name(0) == "learner");
+  CHECK(zp::learner::learner_role_name(3) == "learner-3");
+}
+
+TEST_CASE("learner: two Gloo ranks train in lock step, rank 0 alone publishes; a changed "
+          "world size is refused on resume", "[integration][learner]") {
+  using namespace zp::ipc;
+  auto g = connect4();
+  const std::vector<std::string> base{"learner.min_positions=50", "learner.batch_size=16",
+                                      "learner.publish_every_steps=4", "train.max_steps=10",
+                                      "learner.world_size=2"};
+  const LearnerRun lr(*g, base);
+  const std::string& out = lr.out;  // WAIT_OR_FAIL prints it
+  const std::string port = std::to_string(zp::test::free_tcp_port());
+  auto rank_argv = [&](int rank) {
+    std::vector<std::string> argv = learner_argv(lr.run);
+    for (const std::string& a : {std::string("--rank"), std::to_string(rank),
+                                 std::string("--master-port"), port})
+      argv.push_back(a);
+    return argv;
+  };
+  {
+    zp::test::ChildProcess rank1(rank_argv(1), lr.run + "/learner-1.out");
+    zp::test::ChildProcess rank0(rank_argv(0), lr.out);
+    WAIT_OR_FAIL(!rank0.running() && !rank1.running(), 180);
+    CHECK(rank0.wait(1) == 0);
+    CHECK(rank1.wait(1) == 0);
+    // Rank 0 is "the learner": its pid in the slot, its steps, its publications
+    // (versions 1, 2 at step 4, 3 at step 8, 4 final).
+    CHECK(lr.stats->get(kLearnerSlot, kPid) == rank0.pid());
+  }
+  CHECK(lr.stats->get(kLearnerSlot, kTrainSteps) == 10);
+  CHECK(lr.store->latest_version() == 4);
+  CHECK(zp::model::read_checkpoint_meta(lr.run + "/checkpoints/model-4.zpck").training_step == 10);
+  const std::string log0 = read_text(lr.run + "/logs/learner.log");
+  const std::string log1 = read_text(lr.run + "/logs/learner-1.log");
+  CHECK_THAT(log0, Catch::Contains("rank 0 of 2 (gloo, 8 positions per rank and step)"));
+  CHECK_THAT(log1, Catch::Contains("rank 1 of 2 (gloo, 8 positions per rank and step)"));
+  CHECK_THAT(log1, Catch::Contains("rank 1: stopped by rank 0 at step 10"));
+  CHECK_THAT(log1, !Catch::Contains("info published model version"));  // rank 0 alone
+  CHECK_THAT(log0, Catch::Contains("info published model version 4 at step 10"));
+
+  // The run was trained by 2 ranks: one learner (world size 1) refuses to resume it.
+  std::vector<std::string> single = base;
+  single.back() = "learner.world_size=1";
+  single.push_back("train.max_steps=14");
+  lr.write_config(single);
+  const auto r = zp::test::run_command(zp::test::zeroplay_binary() + " learner --run-dir " +
+                                       lr.run + " 2>&1");
+  INFO(r.output);
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.output, Catch::Contains("learner.world_size is '2' in the saved learner state " +
+                                       zp::run::learner_state_path(lr.run + "/checkpoints") +
+                                       ", '1' now"));
+  CHECK(lr.stats->get(kLearnerSlot, kTrainSteps) == 10);
 }
