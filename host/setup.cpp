@@ -1,0 +1,87 @@
+#include "host/setup.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+
+#include "shared/core/error.h"
+#include "shared/core/fs.h"
+#include "shared/ipc/curve_keys.h"
+#include "shared/ipc/stats.h"
+#include "shared/run/files.h"
+#include "shared/run/hub.h"
+
+namespace fs = std::filesystem;
+
+namespace zp::host {
+
+namespace {
+
+std::string default_run_dir() {
+  char stamp[32];
+  const std::time_t t = std::time(nullptr);
+  std::strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", std::localtime(&t));
+  return std::string("runs/join-") + stamp;
+}
+
+std::string host_name() {
+  char name[256] = {0};
+  if (::gethostname(name, sizeof(name) - 1) != 0 || name[0] == '\0') return "host";
+  return name;
+}
+
+}  // namespace
+
+JoinOptions checked_options(JoinOptions o) {
+  // hub_endpoint names the problem; the join's own words come first.
+  try {
+    run::hub_endpoint(o.endpoint);
+  } catch (const ConfigError& e) {
+    throw ConfigError("join: ENDPOINT must be the head's writer.endpoint as tcp://HOST:PORT "
+                      "(got '" + o.endpoint + "'): " + e.what());
+  }
+  if (o.actors < 1 || o.actors > ipc::kMaxActors)
+    throw ConfigError("join: --actors must be 1.." + std::to_string(ipc::kMaxActors) +
+                      ", got " + std::to_string(o.actors));
+  if (o.devices.find(',') != std::string::npos)
+    throw ConfigError("join: --devices takes one device for now (e.g. cpu or cuda:0), got '" +
+                      o.devices + "'");
+  // A missing or unreadable key file is one error naming it, before anything is made.
+  ipc::load_client_keys(o.keys_dir);
+  if (o.run_dir.empty()) o.run_dir = default_run_dir();
+  if (o.name.empty()) o.name = host_name();
+  return o;
+}
+
+void prepare_host_dir(const JoinOptions& o) {
+  std::error_code ec;
+  if (fs::exists(o.run_dir, ec) && !fs::is_empty(o.run_dir, ec))
+    throw ConfigError("join: run directory " + o.run_dir + " is not empty; pick another "
+                      "--run-dir");
+  const run::RunPaths paths(o.run_dir);
+  for (const std::string& dir : {paths.dir, paths.logs_dir(), paths.keys_dir()}) {
+    fs::create_directories(dir, ec);
+    if (ec) throw IoError("cannot create " + dir + ": " + ec.message());
+    if (::chmod(dir.c_str(), 0700) != 0)
+      throw IoError("cannot chmod " + dir + ": " + std::strerror(errno));
+  }
+  for (const char* name : {"writer.public", "actor.public", "actor.secret"}) {
+    const std::string to = paths.keys_dir() + "/" + name;
+    write_file_atomic(to, read_file(o.keys_dir + "/" + name));
+    if (::chmod(to.c_str(), std::strstr(name, "secret") ? 0600 : 0644) != 0)
+      throw IoError("cannot chmod " + to + ": " + std::strerror(errno));
+  }
+}
+
+config::Config host_config(const std::string& head_yaml, const JoinOptions& o) {
+  std::vector<std::string> overrides{"writer.endpoint=" + o.endpoint,
+                                     "actors.count=" + std::to_string(o.actors)};
+  if (!o.devices.empty()) overrides.push_back("model.device=" + o.devices);
+  return config::load_config_string(head_yaml, "the head's config", overrides);
+}
+
+}  // namespace zp::host
