@@ -99,8 +99,15 @@ class Net {
   std::vector<std::string> hosts_;
 };
 
+// ChildProcess execs a path, not a name.
+std::string ip_path() {
+  for (const char* p : {"/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"})
+    if (::access(p, X_OK) == 0) return p;
+  return "ip";
+}
+
 std::vector<std::string> in_ns(const std::string& ns, std::vector<std::string> argv) {
-  argv.insert(argv.begin(), {"ip", "netns", "exec", ns});
+  argv.insert(argv.begin(), {ip_path(), "netns", "exec", ns});
   return argv;
 }
 
@@ -153,7 +160,9 @@ TEST_CASE("multihost: two joined hosts feed the head, relay models, survive a cu
                                         "evaluator.enabled=false", "--set",
                                         "train.max_seconds=0"}),
                      head + ".out");
-  REQUIRE(wait_until([&] { return fs::exists(head + "/keys/actor.secret"); }, 60));
+  const bool head_started = wait_until([&] { return fs::exists(head + "/keys/actor.secret"); }, 60);
+  INFO(zp::test::read_text(head + ".out"));
+  REQUIRE(head_started);
 
   // Hosts A and B with the head's actor key pair; C with a pair the head does not know.
   const std::string keys_c = dir.path() + "/keys-c";
@@ -206,13 +215,19 @@ TEST_CASE("multihost: two joined hosts feed the head, relay models, survive a cu
   Net::link(nsa, true);
   CHECK(zp::test::read_text(ha + ".out").find("waiting for head at " + endpoint) !=
         std::string::npos);
-  // Its records flow again after the cut.
+  // Its records flow again after the cut, and it follows new models again.
+  const int a_version_at_cut = *versions_seen(ha).rbegin();
   CHECK(wait_until([&] {
     const auto f = per_host(head);
     return f.count(1) && f.count(2) && f.at(1).records + f.at(2).records >
                                            before_cut.at(1).records + before_cut.at(2).records + 20;
   }, 40));
-  std::this_thread::sleep_for(std::chrono::seconds(5));
+  {
+    const bool a_follows = wait_until([&] { return *versions_seen(ha).rbegin() > a_version_at_cut; }, 30);
+    INFO("host a after the cut:\n" << zp::test::read_text(ha + ".out"));
+    INFO("host a's join.log:\n" << zp::test::read_text(ha + "/logs/join.log"));
+    CHECK(a_follows);
+  }
 
   // Ctrl-C at the head: the hosts drain and stop cleanly, then the head.
   train.signal(SIGINT);
