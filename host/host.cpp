@@ -64,7 +64,6 @@ class Host {
   std::unique_ptr<ipc::RequestClient> client_;
   config::Config cfg_;
   run::RunNames names_;
-  std::string head_yaml_;
   int host_id_ = 0;
   uint32_t actor_base_ = 0;
   std::unique_ptr<ipc::Stats> stats_;
@@ -153,10 +152,13 @@ bool Host::hello_once() {
         " with " + std::to_string(o_.actors) + " actors (actor ids from " +
         std::to_string(actor_base_) + "); run directory " + o_.run_dir);
     start(r[4]);
-  } else if (r[4] != head_yaml_) {
+  } else if (const std::string yaml = config::to_yaml(host_config(r[4], o_));
+             yaml != config::to_yaml(cfg_)) {
+    // A restarted head with other settings (the YAML's source line aside, which names the
+    // head's file): this host never runs with a config other than the head's.
     say("the head's config changed; restarting the actors with it");
-    write_file_atomic(paths_.config(), config::to_yaml(host_config(r[4], o_)));
-    head_yaml_ = r[4];
+    write_file_atomic(paths_.config(), yaml);
+    cfg_ = host_config(r[4], o_);
     stop_actors();
     for (auto* a : actors_) procs_->spawn(*a);
   }
@@ -166,7 +168,6 @@ bool Host::hello_once() {
 
 // The local run: config, run id, shared objects, the relay and the actors.
 void Host::start(const std::string& head_yaml) {
-  head_yaml_ = head_yaml;
   cfg_ = host_config(head_yaml, o_);
   write_file_atomic(paths_.config(), config::to_yaml(cfg_));
   names_ = run::RunNames::make(run::new_run_id(), o_.run_dir, cfg_.writer.endpoint);

@@ -1,5 +1,7 @@
 #include "hub/hub.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <map>
@@ -181,11 +183,19 @@ int Hub::run() {
   server_ = std::make_unique<ipc::RequestServer>(endpoint, run::kMaxHubMessageBytes, keys);
   spdlog::info("hub listening on {} ({}); {} hosts known", endpoint,
                keys.enabled() ? "CURVE" : "no CURVE", hosts_.size());
+  // The supervisor that started us: when it dies (killed, crashed) the kernel sends us SIGTERM
+  // (PR_SET_PDEATHSIG) and the run is not stopping on purpose, so the hosts are not told to
+  // stop: they wait for the head to come back (train --resume).
+  const pid_t parent = ::getppid();
   Stopwatch stopping;
   Stopwatch since_log;
   const double drain_s = role_.config().writer.shard_seconds + 15.0;
   for (;;) {
     if (!stopping_ && stop_requested()) {
+      if (::getppid() != parent) {
+        spdlog::info("the supervisor is gone; the hosts wait for the head to come back");
+        break;
+      }
       stopping_ = true;
       stopping.reset();
       spdlog::info("stopping: telling the hosts in contact to drain and stop");

@@ -8,7 +8,9 @@
 //
 // On SIGTERM (the run stops) it answers every BEAT with STOP and keeps serving until every
 // host in contact said BYE (their actors drained into the writer, which the supervisor stops
-// after the hub), or until writer.shard_seconds + 15 s have passed.
+// after the hub), or until writer.shard_seconds + 15 s have passed. A SIGTERM because the
+// supervisor died (killed or crashed: the kernel's parent-death signal) tells the hosts
+// nothing: they wait for the head to come back (train --resume) and hello again.
 #pragma once
 
 #include <string>

@@ -140,9 +140,14 @@ std::map<uint32_t, HostFigures> per_host(const std::string& head_dir) {
   return out;
 }
 
+size_t records_of(const std::map<uint32_t, HostFigures>& f, uint32_t host) {
+  const auto it = f.find(host);
+  return it == f.end() ? 0 : it->second.records;
+}
+
 }  // namespace
 
-TEST_CASE("multihost: two joined hosts feed the head, relay models, survive a cut link",
+TEST_CASE("two joined hosts feed the head, relay models, survive a cut link",
           "[multihost]") {
   const std::string tag = std::to_string(::getpid() % 100000);
   if (!have_netns("zpj-probe-" + tag)) return;
@@ -219,8 +224,8 @@ TEST_CASE("multihost: two joined hosts feed the head, relay models, survive a cu
   const int a_version_at_cut = *versions_seen(ha).rbegin();
   CHECK(wait_until([&] {
     const auto f = per_host(head);
-    return f.count(1) && f.count(2) && f.at(1).records + f.at(2).records >
-                                           before_cut.at(1).records + before_cut.at(2).records + 20;
+    return records_of(f, 1) + records_of(f, 2) >
+           records_of(before_cut, 1) + records_of(before_cut, 2) + 20;
   }, 40));
   {
     const bool a_follows = wait_until([&] { return *versions_seen(ha).rbegin() > a_version_at_cut; }, 30);
@@ -229,14 +234,34 @@ TEST_CASE("multihost: two joined hosts feed the head, relay models, survive a cu
     CHECK(a_follows);
   }
 
+  // The head dies (kill -9 of its supervisor; its roles get SIGTERM from the kernel): the hosts
+  // wait for it, and come back by themselves to `train --resume`.
+  train.signal(SIGKILL);
+  CHECK(train.wait(60) == 128 + SIGKILL);
+  CHECK(wait_until([&] {
+    return zp::test::read_text(hb + ".out").rfind("waiting for head") >
+           zp::test::read_text(hb + ".out").rfind("answers again") + 1;
+  }, 30));
+  const auto before_resume = per_host(head);  // the dying writer has flushed by now
+  CHECK(hosts["a"]->running());
+  CHECK(hosts["b"]->running());
+  ChildProcess resumed(in_ns(net.head(), {bin, "train", "--run-dir", head, "--resume"}),
+                       head + "-resumed.out");
+  const bool rejoined = wait_until([&] {
+    const auto f = per_host(head);
+    return records_of(f, 1) > records_of(before_resume, 1) + 5 &&
+           records_of(f, 2) > records_of(before_resume, 2) + 5;
+  }, 90);
+  INFO("resumed head:\n" << zp::test::read_text(head + "-resumed.out"));
+  CHECK(rejoined);
+
   // Ctrl-C at the head: the hosts drain and stop cleanly, then the head.
-  train.signal(SIGINT);
-  const int head_rc = train.wait(120);
+  resumed.signal(SIGINT);
+  const int head_rc = resumed.wait(120);
   const int a_rc = hosts["a"]->wait(30), b_rc = hosts["b"]->wait(30);
   CHECK(head_rc == 0);
   CHECK(a_rc == 0);
   CHECK(b_rc == 0);
-
   // Nothing acknowledged lost or duplicated.
   std::set<zp::test::RecordKey> acked;
   for (const auto& [name, d] : acks)
@@ -256,9 +281,12 @@ TEST_CASE("multihost: two joined hosts feed the head, relay models, survive a cu
     std::printf("multihost: host %s switched to %zu model versions:%s\n", name.c_str(),
                 versions_seen(d).size(), list.c_str());
   }
+  std::printf("multihost: host records in the shards before the head's kill -9: %zu + %zu, "
+              "at the end (after --resume): %zu + %zu\n", records_of(before_resume, 1),
+              records_of(before_resume, 2), records_of(figures, 1), records_of(figures, 2));
   std::printf("multihost: %zu records acknowledged to the hosts, %zu lost, %zu duplicated; "
-              "exit codes head %d, a %d, b %d\n", acked.size(), lost, duplicated, head_rc,
-              a_rc, b_rc);
+              "exit codes resumed head %d, a %d, b %d\n", acked.size(), lost, duplicated,
+              head_rc, a_rc, b_rc);
   std::printf("multihost: refused peer: %s", stranger_out.c_str());
   std::fflush(stdout);
   CHECK(figures.size() >= 3);
