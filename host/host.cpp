@@ -106,7 +106,9 @@ void Host::waiting_line() {
                   "use the head's keys/actor.* pair)");
   const std::string line = "waiting for head at " + o_.endpoint + " (hub " +
                            run::hub_endpoint(o_.endpoint) + "): no answer for " +
-                           std::to_string(static_cast<int>(since_answer_.seconds())) + " s";
+                           std::to_string(static_cast<int>(since_answer_.seconds())) + " s" +
+                           (host_id_ == 0 ? " (is the head running, and is ENDPOINT its "
+                                            "writer.endpoint?)" : "");
   say(line);
 }
 

@@ -1,5 +1,7 @@
 #include "host/setup.h"
 
+#include <netdb.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -34,6 +36,23 @@ std::string host_name() {
   return name;
 }
 
+// A host name that does not exist is a typo, not a head that is down: one error. A resolver
+// that cannot answer now (no network yet) is left to the "waiting for head" loop.
+void check_resolves(const std::string& endpoint) {
+  const size_t colon = endpoint.rfind(':');
+  std::string host = endpoint.substr(6, colon - 6);  // after "tcp://"
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  const int rc = ::getaddrinfo(host.c_str(), nullptr, &hints, &found);
+  if (found) ::freeaddrinfo(found);
+  if (rc == EAI_NONAME)
+    throw ConfigError("join: cannot resolve the head's host '" + host + "' (ENDPOINT " +
+                      endpoint + ")");
+}
+
 }  // namespace
 
 JoinOptions checked_options(JoinOptions o) {
@@ -44,6 +63,7 @@ JoinOptions checked_options(JoinOptions o) {
     throw ConfigError("join: ENDPOINT must be the head's writer.endpoint as tcp://HOST:PORT "
                       "(got '" + o.endpoint + "'): " + e.what());
   }
+  check_resolves(o.endpoint);
   if (o.actors < 1 || o.actors > ipc::kMaxActors)
     throw ConfigError("join: --actors must be 1.." + std::to_string(ipc::kMaxActors) +
                       ", got " + std::to_string(o.actors));
