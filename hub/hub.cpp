@@ -27,13 +27,6 @@ namespace {
 // A host counts as in contact (the hub waits for it to drain) if heard from this recently.
 constexpr double kContactS = 10.0;
 
-// The newest model of one kind ("latest" or "best"), read once per version from the store.
-struct CachedModel {
-  int64_t version = 0;
-  std::string bytes;
-  std::string digest;
-};
-
 class Hub {
  public:
   explicit Hub(run::Role& role)
@@ -58,7 +51,7 @@ class Hub {
   std::unique_ptr<ipc::RequestServer> server_;
   std::map<int, run::HostReport> hosts_;  // by host id
   int next_id_ = 1;
-  CachedModel latest_, best_;
+  run::OfferedModel latest_, best_;  // read once per version from the store
   bool stopping_ = false;
   uint64_t refused_logged_ = 0;
 };
@@ -113,21 +106,13 @@ ipc::Frames Hub::hello(const ipc::Frames& request) {
 
 ipc::Frames Hub::model(const ipc::Frames& request) {
   const bool best = request[1] == "best";
-  CachedModel& m = best ? best_ : latest_;
+  run::OfferedModel& m = best ? best_ : latest_;
   const int64_t published = best ? store_->best_version() : store_->latest_version();
   if (published > m.version) {
     m.version = best ? store_->read_best(&m.bytes) : store_->read_latest(&m.bytes);
     m.digest = run::model_digest(m.bytes);
   }
-  const int64_t have = parse_int(request[2]).value_or(0);
-  const int64_t version = parse_int(request[3]).value_or(0);
-  uint64_t offset = parse_uint(request[4]).value_or(0);
-  if (version != m.version) offset = 0;  // a newer one: start over
-  std::string chunk;
-  if (m.version > have && offset < m.bytes.size())
-    chunk = m.bytes.substr(offset, run::kModelChunkBytes);
-  return {"MODEL", std::to_string(m.version), std::to_string(m.bytes.size()), m.digest,
-          std::to_string(offset), std::move(chunk)};
+  return run::model_reply(m, request);
 }
 
 // BEAT (report) and BYE: the host's report saved with the time of contact.

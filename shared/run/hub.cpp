@@ -39,6 +39,19 @@ std::string model_digest(const std::string& bytes) {
   return hex;
 }
 
+std::vector<std::string> model_reply(const OfferedModel& m,
+                                     const std::vector<std::string>& request) {
+  const int64_t have = request.size() > 2 ? parse_int(request[2]).value_or(0) : 0;
+  const int64_t version = request.size() > 3 ? parse_int(request[3]).value_or(0) : 0;
+  uint64_t offset = request.size() > 4 ? parse_uint(request[4]).value_or(0) : 0;
+  if (version != m.version) offset = 0;  // a newer one: start over
+  std::string chunk;
+  if (m.version > have && offset < m.bytes.size())
+    chunk = m.bytes.substr(offset, kModelChunkBytes);
+  return {"MODEL", std::to_string(m.version), std::to_string(m.bytes.size()), m.digest,
+          std::to_string(offset), std::move(chunk)};
+}
+
 std::string host_report_json(const HostReport& r) {
   nlohmann::ordered_json j;
   j["host_id"] = r.host_id;

@@ -53,6 +53,16 @@ std::string hub_endpoint(const std::string& records_endpoint);
 // xxh64 of `bytes` as 16 hex digits: the MODEL reply's checksum of the whole model.
 std::string model_digest(const std::string& bytes);
 
+// The newest model of one kind as the hub offers it, and the MODEL reply to `request` (the
+// frames after the verb's request id: MODEL which have version offset) that offers it.
+struct OfferedModel {
+  int64_t version = 0;  // 0: none published yet
+  std::string bytes;
+  std::string digest;   // model_digest(bytes)
+};
+std::vector<std::string> model_reply(const OfferedModel& m,
+                                     const std::vector<std::string>& request);
+
 // What a host reports in each BEAT, and what the hub saves (with last_contact).
 struct HostReport {
   int host_id = 0;
