@@ -6,8 +6,10 @@
 // is sent anywhere else). It checks that positions from both hosts reach the head's shards,
 // that both hosts switch to new model versions, that the stranger is refused and the head
 // logs it, that with host A's link cut for 20 s nothing acknowledged is lost or duplicated
-// (ZP_ACK_LOG, as in chaos_test.cpp), that the head's status shows the hosts, and that a
-// Ctrl-C at the head stops the hosts cleanly. It prints its figures.
+// (ZP_ACK_LOG, as in chaos_test.cpp), that the head's status shows the hosts, that after a
+// kill -9 of the head the hosts wait and rejoin `train --resume` by themselves (and the third
+// host, its key now in keys/authorized/, gets in), and that a Ctrl-C at the head stops the
+// hosts cleanly. It prints its figures.
 //
 // Needs root (ip netns); skipped with a message without it. About 2 minutes on 2 cores.
 #include <signal.h>
@@ -245,21 +247,29 @@ TEST_CASE("two joined hosts feed the head, relay models, survive a cut link",
   const auto before_resume = per_host(head);  // the dying writer has flushed by now
   CHECK(hosts["a"]->running());
   CHECK(hosts["b"]->running());
+  // Meanwhile the head's owner authorizes host C's key (keys/authorized/, read when the writer
+  // and the hub start): C, started again, gets in after the resume.
+  fs::copy_file(keys_c + "/actor.public", head + "/keys/authorized/c.public");
   ChildProcess resumed(in_ns(net.head(), {bin, "train", "--run-dir", head, "--resume"}),
                        head + "-resumed.out");
+  ChildProcess host_c(in_ns(nsc, {bin, "join", endpoint, "--keys", keys_c, "--run-dir",
+                                  dir.path() + "/host-c2", "--name", "c"}),
+                      dir.path() + "/host-c2.out");
   const bool rejoined = wait_until([&] {
     const auto f = per_host(head);
     return records_of(f, 1) > records_of(before_resume, 1) + 5 &&
-           records_of(f, 2) > records_of(before_resume, 2) + 5;
+           records_of(f, 2) > records_of(before_resume, 2) + 5 && records_of(f, 3) > 0;
   }, 90);
   INFO("resumed head:\n" << zp::test::read_text(head + "-resumed.out"));
+  INFO("host c:\n" << zp::test::read_text(dir.path() + "/host-c2.out"));
   CHECK(rejoined);
 
   // Ctrl-C at the head: the hosts drain and stop cleanly, then the head.
   resumed.signal(SIGINT);
   const int head_rc = resumed.wait(120);
-  const int a_rc = hosts["a"]->wait(30), b_rc = hosts["b"]->wait(30);
+  const int a_rc = hosts["a"]->wait(30), b_rc = hosts["b"]->wait(30), c_rc = host_c.wait(30);
   CHECK(head_rc == 0);
+  CHECK(c_rc == 0);
   CHECK(a_rc == 0);
   CHECK(b_rc == 0);
   // Nothing acknowledged lost or duplicated.
@@ -282,14 +292,15 @@ TEST_CASE("two joined hosts feed the head, relay models, survive a cut link",
                 versions_seen(d).size(), list.c_str());
   }
   std::printf("multihost: host records in the shards before the head's kill -9: %zu + %zu, "
-              "at the end (after --resume): %zu + %zu\n", records_of(before_resume, 1),
-              records_of(before_resume, 2), records_of(figures, 1), records_of(figures, 2));
+              "at the end (after --resume): %zu + %zu; host c, authorized before the resume: %zu\n",
+              records_of(before_resume, 1), records_of(before_resume, 2), records_of(figures, 1),
+              records_of(figures, 2), records_of(figures, 3));
   std::printf("multihost: %zu records acknowledged to the hosts, %zu lost, %zu duplicated; "
               "exit codes resumed head %d, a %d, b %d\n", acked.size(), lost, duplicated,
               head_rc, a_rc, b_rc);
   std::printf("multihost: refused peer: %s", stranger_out.c_str());
   std::fflush(stdout);
-  CHECK(figures.size() >= 3);
+  CHECK(figures.size() >= 4);
   CHECK(!acked.empty());
   CHECK(lost == 0);
   CHECK(duplicated == 0);
