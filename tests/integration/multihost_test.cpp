@@ -296,8 +296,8 @@ TEST_CASE("two joined hosts feed the head, relay models, survive a cut link",
               records_of(before_resume, 1), records_of(before_resume, 2), records_of(figures, 1),
               records_of(figures, 2), records_of(figures, 3));
   std::printf("multihost: %zu records acknowledged to the hosts, %zu lost, %zu duplicated; "
-              "exit codes resumed head %d, a %d, b %d\n", acked.size(), lost, duplicated,
-              head_rc, a_rc, b_rc);
+              "exit codes resumed head %d, a %d, b %d, c %d\n", acked.size(), lost, duplicated,
+              head_rc, a_rc, b_rc, c_rc);
   std::printf("multihost: refused peer: %s", stranger_out.c_str());
   std::fflush(stdout);
   CHECK(figures.size() >= 4);
