@@ -80,6 +80,7 @@ class Host {
   int64_t last_positions_ = 0;
   Stopwatch since_rate_;
   double rate_ = 0;
+  int64_t last_model_version_ = 0;
 };
 
 Host::~Host() {
@@ -206,7 +207,9 @@ run::HostReport Host::report() {
     const int64_t v = stats_->get(a->slot, ipc::kModelVersion);
     if (a->pid > 0 && (r.model_version < 0 || v < r.model_version)) r.model_version = v;
   }
-  r.model_version = std::max<int64_t>(r.model_version, 0);
+  // No actor running (stopped, or all restarting): the version they used last.
+  if (r.model_version < 0) r.model_version = last_model_version_;
+  last_model_version_ = r.model_version;
   r.relayed_version = relay_->relayed_version();
   // An actor's positions restart from 0 when it restarts: the rate never goes negative.
   const double dt = since_rate_.seconds();
@@ -298,9 +301,11 @@ int Host::run() {
   say(give_up_.empty() ? "stopping" : "giving up: " + give_up_);
   stop_actors();
   print_status();
-  const run::HostReport r = report();
+  run::HostReport r = report();
+  r.positions_per_s = 0;
   ipc::Frames reply;
-  if (head_up_) client_->call({"BYE", std::to_string(host_id_)}, &reply, kCallMs);
+  if (head_up_)
+    client_->call({"BYE", std::to_string(host_id_), run::host_report_json(r)}, &reply, kCallMs);
   say("stopped" + std::string(give_up_.empty() ? " cleanly" : "") + ": " +
       std::to_string(r.acked) + " records acknowledged, " + std::to_string(r.pending) +
       " unacknowledged");

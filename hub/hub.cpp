@@ -74,7 +74,7 @@ ipc::Frames Hub::handle(const ipc::Frames& request) {
   if (verb == "HELLO" && request.size() == 4) return hello(request);
   if (verb == "MODEL" && request.size() == 5) return model(request);
   if (verb == "BEAT" && request.size() == 3) return beat(request, false);
-  if (verb == "BYE" && request.size() == 2) return beat(request, true);
+  if (verb == "BYE" && request.size() == 3) return beat(request, true);
   return {"ERROR", "unknown request '" + verb.substr(0, 16) + "'"};
 }
 
@@ -115,20 +115,18 @@ ipc::Frames Hub::model(const ipc::Frames& request) {
   return run::model_reply(m, request);
 }
 
-// BEAT (report) and BYE: the host's report saved with the time of contact.
+// BEAT and BYE: the host's report saved with the time of contact.
 ipc::Frames Hub::beat(const ipc::Frames& request, bool bye) {
   const auto id = parse_uint(request[1]);
   auto it = id ? hosts_.find(static_cast<int>(*id)) : hosts_.end();
   if (it == hosts_.end()) return {"UNKNOWN"};
   run::HostReport& r = it->second;
-  if (!bye) {
-    try {
-      run::HostReport got = run::parse_host_report(request[2]);
-      got.host_id = r.host_id;
-      r = std::move(got);
-    } catch (const FormatError& e) {
-      return {"ERROR", e.what()};
-    }
+  try {
+    run::HostReport got = run::parse_host_report(request[2]);
+    got.host_id = r.host_id;
+    r = std::move(got);
+  } catch (const FormatError& e) {
+    return {"ERROR", e.what()};
   }
   r.last_contact = unix_time_s();
   r.stopped = bye;

@@ -19,7 +19,7 @@
 //         report_json: a HostReport (below). STOP: the head is stopping: stop the actors
 //         (they drain into the writer, which stays up meanwhile), then BYE and exit.
 //         UNKNOWN: the hub does not know this host id (HELLO again).
-//   BYE host_id                        -> OK
+//   BYE host_id report_json            -> OK      (the host's last report: it has stopped)
 //   anything else                      -> ERROR message
 //
 // The hub keeps one file per host, <run_dir>/hosts/host-<id>.json: the host's last report
