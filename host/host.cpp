@@ -26,6 +26,7 @@
 #include "shared/run/hub.h"
 #include "shared/run/lock.h"
 #include "shared/run/names.h"
+#include "shared/run/server_slots.h"
 #include "supervisor/processes.h"
 #include "supervisor/run_setup.h"
 
@@ -33,7 +34,9 @@ namespace zp::host {
 
 namespace {
 
-constexpr int kCallMs = 1500;         // one request to the hub
+constexpr int kCallMs = 2500;         // one request to the hub
+constexpr double kGraceS = 6.0;       // unanswered this long: the head counts as down (a busy
+                                      // head on a loaded machine may miss one request)
 constexpr double kBeatS = 1.0;        // BEAT period
 constexpr double kModelPollS = 0.5;   // MODEL period while the head answers
 constexpr double kDownRetryS = 2.0;   // while it does not: one request this often
@@ -68,6 +71,9 @@ class Host {
   uint32_t actor_base_ = 0;
   std::unique_ptr<ipc::Stats> stats_;
   std::unique_ptr<ipc::ModelStore> store_;
+  // actors.inference: server: the request slots and the server process, as the head has them.
+  std::unique_ptr<ipc::InferSlots> infer_;
+  supervisor::Process* server_ = nullptr;
   std::unique_ptr<ModelRelay> relay_;
   std::unique_ptr<supervisor::ProcessTable> procs_;
   std::vector<supervisor::Process*> actors_;
@@ -88,6 +94,10 @@ Host::~Host() {
   stats_.reset();
   store_.reset();
   supervisor::remove_run_objects(names_);
+  if (infer_) {
+    infer_.reset();
+    ipc::InferSlots::remove(names_.infer_slots(run::server_device(cfg_)));
+  }
 }
 
 // A line for the user on stdout, and into logs/join.log (the console gets only warnings
@@ -122,6 +132,7 @@ bool Host::talk(const ipc::Frames& request, ipc::Frames* reply) {
     next_wait_line_ = 0;
     return true;
   }
+  if (head_up_ && since_answer_.seconds() < kGraceS) return false;  // slow, not down
   if (head_up_) spdlog::info("the head at {} stopped answering", o_.endpoint);
   head_up_ = false;
   if (!stop_requested()) waiting_line();
@@ -184,6 +195,13 @@ void Host::start(const std::string& head_yaml) {
                                         cfg_.evaluator.gating ? "best" : "latest");
   relay_->step(kCallMs);  // the current model, before the actors start waiting for one
   procs_ = std::make_unique<supervisor::ProcessTable>(paths_, *stats_, "[join]");
+  if (cfg_.actors.inference == "server") {  // the server first, as the supervisor does
+    const int d = run::server_device(cfg_);
+    infer_ = run::create_server_slots(cfg_, *game, names_, d);
+    server_ = procs_->add("server-" + std::to_string(d), run::server_role_args(o_.run_dir, d),
+                          ipc::kFirstServerSlot + d);
+    procs_->spawn(*server_);
+  }
   for (int i = 0; i < o_.actors; ++i)
     actors_.push_back(procs_->add(
         "actor-" + std::to_string(i),
@@ -268,7 +286,7 @@ void Host::loop() {
       beat();
     } else if (head_up_ && since_model.seconds() >= kModelPollS) {
       since_model.reset();
-      if (!relay_->step(kCallMs)) need_hello_ = true;  // the head may have restarted
+      relay_->step(kCallMs);  // unanswered: talk() marks the head down in time
     }
     if (!head_up_) need_hello_ = true;
     if (since_status.seconds() >= cfg_.monitor.interval_s) {
@@ -300,6 +318,7 @@ int Host::run() {
   loop();
   say(give_up_.empty() ? "stopping" : "giving up: " + give_up_);
   stop_actors();
+  if (server_) procs_->stop_group({server_}, 30);
   print_status();
   run::HostReport r = report();
   r.positions_per_s = 0;
