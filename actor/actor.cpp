@@ -32,10 +32,11 @@ namespace {
 
 class Actor {
  public:
-  Actor(run::Role& role, int index)
+  Actor(run::Role& role, int index, uint32_t actor_id)
       : role_(role),
         cfg_(role.config()),
         index_(index),
+        actor_id_(actor_id),
         gating_(cfg_.evaluator.gating),
         store_(ipc::ModelStore::open(role.ctx().names.models)),
         game_(game::make_game(cfg_.game.name, {cfg_.game.board_size})) {}
@@ -70,6 +71,7 @@ class Actor {
   run::Role& role_;
   const config::Config& cfg_;
   const int index_;
+  const uint32_t actor_id_;  // in records and acks: index_ on the head, a host's range when joined
   const bool gating_;
   std::unique_ptr<ipc::ModelStore> store_;
   std::shared_ptr<const game::Game> game_;
@@ -110,8 +112,8 @@ bool Actor::wait_for_first_model() {
 }
 
 void Actor::start_backend() {
-  seed_ = cfg_.actors.seed ? cfg_.actors.seed * 7919 + index_
-                           : static_cast<uint64_t>(now_ns()) ^ (uint64_t(index_) << 48);
+  seed_ = cfg_.actors.seed ? cfg_.actors.seed * 7919 + actor_id_
+                           : static_cast<uint64_t>(now_ns()) ^ (uint64_t(actor_id_) << 32);
   if (cfg_.actors.inference == "server") return attach_server();
   const int capacity = selfplay::SelfPlayLoop::batch_capacity(cfg_);
   // actors.devices spreads the actors over devices (round robin); the lock below follows.
@@ -275,11 +277,12 @@ void Actor::drain() {
 int Actor::run() {
   if (!wait_for_first_model()) return 0;
   start_backend();
-  spdlog::info("actor {} started: {} games x {} simulations, model v{}, {}{}", index_,
+  spdlog::info("actor {} (record id {}) started: {} games x {} simulations, model v{}, {}{}",
+               index_, actor_id_,
                cfg_.actors.games_per_actor, cfg_.search.simulations, version_,
                backend_->describe(), lock_ ? ", GPU lock on" : "");
   loop_ = std::make_unique<selfplay::SelfPlayLoop>(*game_, cfg_, *backend_,
-                                                   static_cast<uint32_t>(index_), seed_,
+                                                   actor_id_, seed_,
                                                    [this](int lane, int n) { submit(lane, n); });
   // Sequence numbers increase across restarts of this actor: start-time milliseconds in the
   // high bits, a counter in the low 20 (a million games per incarnation).
@@ -289,8 +292,7 @@ int Actor::run() {
   ipc::CurveClientKeys keys;  // tcp:// is authenticated (shared/ipc/curve_keys.h)
   if (ipc::curve_required(names.records, cfg_.writer.insecure))
     keys = ipc::load_client_keys(role_.ctx().paths().keys_dir());
-  sender_ = std::make_unique<ipc::RecordSender>(names.records, names.acks,
-                                                static_cast<uint32_t>(index_),
+  sender_ = std::make_unique<ipc::RecordSender>(names.records, names.acks, actor_id_,
                                                 cfg_.writer.shard_seconds * 2 + 10, keys);
   std::vector<data::GameRecord> finished;
   Stopwatch since_update;
@@ -315,17 +317,20 @@ size_t max_pending_records(const config::Config& cfg) {
   return static_cast<size_t>(kPendingShards) * static_cast<size_t>(cfg.writer.shard_positions);
 }
 
-int run_actor(const std::string& run_dir, int index) {
+int run_actor(const std::string& run_dir, int index, int64_t actor_id) {
   if (index < 0 || index >= ipc::kMaxActors)
     throw ConfigError("actor --index " + std::to_string(index) + " is out of range 0.." +
                       std::to_string(ipc::kMaxActors - 1));
+  if (actor_id < 0) actor_id = index;
+  if (actor_id >= ipc::kAnnounceActor)
+    throw ConfigError("actor --actor-id " + std::to_string(actor_id) + " is out of range");
   return run::run_role(run_dir, "actor-" + std::to_string(index), ipc::kFirstActorSlot + index,
-                       [index](run::Role& role) {
+                       [index, actor_id](run::Role& role) {
                          if (index >= role.config().actors.count)
                            throw ConfigError("actor --index " + std::to_string(index) +
                                              " but actors.count is " +
                                              std::to_string(role.config().actors.count));
-                         Actor actor(role, index);
+                         Actor actor(role, index, static_cast<uint32_t>(actor_id));
                          return actor.run();
                        });
 }

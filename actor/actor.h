@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 namespace zp::config {
@@ -23,7 +24,10 @@ namespace zp::actor {
 constexpr int kPendingShards = 2;  // unacknowledged records kept: this many shards' worth
 size_t max_pending_records(const config::Config& cfg);
 
-// Runs actor `index` of the run in `run_dir` until SIGTERM/SIGINT. Returns the exit code.
-int run_actor(const std::string& run_dir, int index);
+// Runs actor `index` (its stats slot) of the run in `run_dir` until SIGTERM/SIGINT, sending
+// its records as `actor_id` (the writer's dedup key with the sequence; -1: the index). A
+// joined host (host/host.h) gives its actors ids from the range the head assigned it.
+// Returns the exit code.
+int run_actor(const std::string& run_dir, int index, int64_t actor_id = -1);
 
 }  // namespace zp::actor

@@ -4,7 +4,8 @@
 //   zeroplay writer --run-dir DIR
 //   zeroplay learner --run-dir DIR [--rank R --master-addr A --master-port P]
 //   zeroplay evaluator --run-dir DIR
-//   zeroplay actor --run-dir DIR --index I
+//   zeroplay actor --run-dir DIR --index I [--actor-id ID]
+//   zeroplay hub --run-dir DIR                   (writer.endpoint tcp://: joined hosts)
 //   zeroplay server --run-dir DIR --device N     (actors.inference: server)
 // A role's exit code becomes the process's: CLI::RuntimeError(code) makes main() return it
 // without printing anything.
@@ -13,6 +14,7 @@
 
 #include "actor/actor.h"
 #include "evaluator/evaluator.h"
+#include "hub/hub.h"
 #include "learner/learner.h"
 #include "server/inference_server.h"
 #include "cli/commands.h"
@@ -57,13 +59,22 @@ void add_role_commands(CLI::App& app) {
 
   auto actor_dir = std::make_shared<std::string>();
   auto actor_index = std::make_shared<int>(0);
+  auto actor_id = std::make_shared<int64_t>(-1);
   CLI::App* actor = app.add_subcommand("actor", "Role: self-play games, stream records");
   actor->group("");
   actor->add_option("--run-dir", *actor_dir, "Run directory (config.yaml, run_id)")->required();
   actor->add_option("--index", *actor_index, "Actor number, 0 .. actors.count - 1")->required();
-  actor->callback([actor_dir, actor_index] {
-    exit_with(actor::run_actor(*actor_dir, *actor_index));
+  actor->add_option("--actor-id", *actor_id,
+                    "Actor id in records (default: the index; a joined host's range)");
+  actor->callback([actor_dir, actor_index, actor_id] {
+    exit_with(actor::run_actor(*actor_dir, *actor_index, *actor_id));
   });
+
+  auto hub_dir = std::make_shared<std::string>();
+  CLI::App* hub = app.add_subcommand("hub", "Role: serve joined hosts (config, models, ids)");
+  hub->group("");
+  hub->add_option("--run-dir", *hub_dir, "Run directory (config.yaml, run_id)")->required();
+  hub->callback([hub_dir] { exit_with(hub::run_hub(*hub_dir)); });
 
   auto server_dir = std::make_shared<std::string>();
   auto server_device = std::make_shared<int>(0);

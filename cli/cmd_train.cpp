@@ -14,6 +14,8 @@
 #include "shared/run/context.h"
 #include "shared/ipc/stats.h"
 #include "cli/commands.h"
+#include "shared/run/hub.h"
+#include "supervisor/hosts_status.h"
 #include "supervisor/status.h"
 #include "supervisor/supervisor.h"
 
@@ -34,7 +36,8 @@ void print_processes(const supervisor::Snapshot& b) {
   const std::pair<int, std::string> roles[] = {{ipc::kSupervisorSlot, "supervisor"},
                                                {ipc::kWriterSlot, "writer"},
                                                {ipc::kLearnerSlot, "learner"},
-                                               {ipc::kEvaluatorSlot, "evaluator"}};
+                                               {ipc::kEvaluatorSlot, "evaluator"},
+                                               {ipc::kHubSlot, "hub"}};
   auto beat_age = [](const std::vector<int64_t>& s) {
     return s[ipc::kHeartbeatNs] > 0 ? (now_ns() - s[ipc::kHeartbeatNs]) * 1e-9 : -1.0;
   };
@@ -83,6 +86,9 @@ void run_status(const std::string& run_dir, double seconds) {
       ctx.config.actors.games_per_actor * ctx.config.search.leaves_per_round);
   std::printf("%s\n", supervisor::format_status_line(st).c_str());
   print_processes(b);
+  // Joined hosts (zeroplay join), from the hub's reports.
+  for (const run::HostReport& r : run::read_host_reports(ctx.paths()))
+    std::printf("  %s\n", supervisor::format_host(r, unix_time_s()).c_str());
 }
 
 }  // namespace

@@ -20,6 +20,8 @@ void add_bench_selfplay(CLI::App& bench);
 void add_selfplay_command(CLI::App& app);
 void add_play_command(CLI::App& app);
 void add_train_command(CLI::App& app);
+// `join ENDPOINT --keys DIR`: an actor host joining a run over tcp (cmd_join.cpp).
+void add_join_command(CLI::App& app);
 // `eval arena`, `eval oracle`, the hidden `eval make-positions`, and `plot` (cmd_eval.cpp).
 void add_eval_command(CLI::App& app);
 // `export CKPT --format onnx|torchscript --out FILE`, through the Python package (cmd_export.cpp).

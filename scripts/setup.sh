@@ -17,7 +17,7 @@ VENV="$CACHE/venv"
 DEBS=(build-essential cmake ninja-build pkg-config libboost-dev libzmq3-dev cppzmq-dev
       libyaml-cpp-dev catch2 libspdlog-dev libfmt-dev libcli11-dev libzstd-dev libxxhash-dev
       nlohmann-json3-dev python3-matplotlib clang-14 libclang-rt-14-dev pybind11-dev
-      libprotobuf-dev protobuf-compiler)
+      libprotobuf-dev protobuf-compiler iproute2)
 
 missing=()
 for p in "${DEBS[@]}"; do

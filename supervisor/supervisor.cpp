@@ -32,7 +32,6 @@
 #include "shared/game/registry.h"
 #include "shared/ipc/infer_slots.h"
 #include "shared/ipc/model_store.h"
-#include "learner/launch.h"
 #include "shared/run/files.h"
 #include "shared/run/lock.h"
 #include "shared/run/names.h"
@@ -42,6 +41,10 @@
 #include "shared/model/device.h"
 #include "shared/model/network_backend.h"
 #include "shared/tb/event_log.h"
+#include "shared/run/hub.h"
+#include "learner/launch.h"
+#include "supervisor/hosts_status.h"
+#include "supervisor/processes.h"
 #include "supervisor/run_setup.h"
 #include "supervisor/status.h"
 
@@ -50,38 +53,6 @@ namespace fs = std::filesystem;
 namespace zp::supervisor {
 
 namespace {
-
-// While stopping, a line of what is still running every this many seconds.
-constexpr double kStopReportS = 3.0;
-
-struct Process {
-  std::string name;                // "writer", "actor-3", ...
-  std::vector<std::string> args;   // after the binary
-  int slot = 0;                    // stats slot; -1 for none (learner ranks > 0)
-  int rank = -1;                   // learner rank (data parallel), -1 for other roles
-  pid_t pid = -1;
-  int starts = 0;
-  double started_at = 0;
-  double restart_at = 0;           // when to restart after a crash (backoff)
-  double backoff_s = 1.0;
-  std::deque<double> crashes;      // times of recent crashes
-  bool finished = false;           // exited on purpose (learner at max_steps)
-  double killed_at = 0;            // when check_heartbeats sent SIGKILL (0 = not sent)
-  bool stuck_reported = false;     // "has not exited" logged for this kill
-};
-
-// A killed process still there after this long is reported (once): it is stuck in the
-// kernel (D state, e.g. I/O on a hung disk) or otherwise cannot exit yet.
-constexpr double kStuckReportS = 5.0;
-
-// The state letter of /proc/<pid>/stat ('D', 'Z', 'R', ...), '?' if unreadable.
-char proc_state(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat;
-  std::getline(in, stat);
-  const size_t paren = stat.rfind(')');
-  return paren != std::string::npos && paren + 2 < stat.size() ? stat[paren + 2] : '?';
-}
 
 bool dir_is_nonempty(const std::string& dir) {
   std::error_code ec;
@@ -138,22 +109,18 @@ class Supervisor {
  private:
   void prepare_run_dir();
   void create_processes();
-  void spawn(Process& p);
-  void spawn_due();
+  void reap();
+  void on_exit(Process& p, const ExitInfo& exit);
+  void spawn_learners_due();
   void spawn_learners();
   void fail_learner_group(const Process& failed);
-  void reap();
-  void check_heartbeats();
   void report(bool final);
   void stop_all();
-  // `tick` (if any) runs every 50 ms while the group stops.
   void stop_group(const std::vector<Process*>& group, double timeout_s,
                   const std::function<void()>& tick = nullptr);
   void keep_writer_up();
   std::string waiting_for(const Process& p) const;
   void report_waiting(const std::vector<Process*>& group, double kill_in_s);
-  void kill_all_hard();
-  void kill_and_reap(Process& p);
   void cleanup_shm();
 
   TrainOptions options_;
@@ -166,9 +133,10 @@ class Supervisor {
   // actors.inference: server: the request slots, kept for the whole run so that they outlive
   // restarts of the server and of the actors.
   std::unique_ptr<ipc::InferSlots> infer_;
-  std::vector<std::unique_ptr<Process>> procs_;
+  std::unique_ptr<ProcessTable> procs_;
   Process* learner_ = nullptr;          // rank 0 of the learners: "the learner"
   std::vector<Process*> learners_;      // every learner rank, rank 0 first
+  Process* hub_ = nullptr;  // writer.endpoint tcp://: the hub that joined hosts talk to
   Process* writer_ = nullptr;
   std::vector<Process*> actors_;
   Stopwatch clock_;
@@ -178,7 +146,6 @@ class Supervisor {
   bool stopping_ = false;
   int writer_restarts_while_stopping_ = 0;
   Stopwatch stop_clock_;          // since stop_all() began
-  double next_wait_report_s_ = 0;  // on stop_clock_
   std::string give_up_reason_;
   std::string give_up_details_;   // the role's last error lines
 };
@@ -213,27 +180,41 @@ void Supervisor::prepare_run_dir() {
   names_ = write_run_identity(run_dir_, cfg_);
 }
 
-void Supervisor::spawn(Process& p) {
-  const pid_t pid = spawn_role(p.args, run::RunPaths(run_dir_).out(p.name));
-  p.pid = pid;
-  p.killed_at = 0;
-  p.starts += 1;
-  p.started_at = now_s();
-  if (p.slot >= 0) {
-    stats_->set(p.slot, ipc::kStarts, p.starts);
-    // The heartbeat restarts now; an old value must not make the new process look hung.
-    stats_->set(p.slot, ipc::kHeartbeatNs, now_ns());
-  }
-  spdlog::info("started {} (pid {}){}", p.name, pid,
-               p.starts > 1 ? " restart #" + std::to_string(p.starts - 1) : "");
+void Supervisor::reap() {
+  procs_->reap([this](Process& p, const ExitInfo& exit) { on_exit(p, exit); });
 }
 
-// Starts every process that is down and due. The learner ranks start together, once all of
-// them are down (a group of c10d ranks cannot take back one restarted member).
-void Supervisor::spawn_due() {
+// A child exited: the learner at train.max_steps ends the run; any other exit is a crash,
+// restarted with backoff until it crashed too often.
+void Supervisor::on_exit(Process& p, const ExitInfo& exit) {
+  if (stopping_) return;
+  if (exit.clean && p.rank > 0) {
+    p.finished = true;  // rank 0 told it to stop; rank 0's own exit decides what next
+    return;
+  }
+  if (exit.clean && &p == learner_ && cfg_.train.max_steps > 0 &&
+      stats_->get(learner_->slot, ipc::kTrainSteps) >= cfg_.train.max_steps) {
+    spdlog::info("learner reached train.max_steps = {}; stopping the run",
+                 cfg_.train.max_steps);
+    p.finished = true;
+    stopping_ = true;
+    return;
+  }
+  if (procs_->record_crash(p, exit)) {
+    give_up_reason_ = p.name + " crashed " + std::to_string(p.crashes.size()) +
+                      " times in 2 minutes (last: " + exit.how + "); see " +
+                      run::RunPaths(run_dir_).log(p.name) + " and .out";
+    give_up_details_ = last_error_lines(run::RunPaths(run_dir_), p.name);
+    stopping_ = true;
+    return;
+  }
+  if (p.rank >= 0 && learners_.size() > 1) fail_learner_group(p);
+}
+
+// The learner ranks start together, once all of them are down and one is due (a group of
+// c10d ranks cannot take back one restarted member).
+void Supervisor::spawn_learners_due() {
   const double now = now_s();
-  for (auto& p : procs_)
-    if (p->rank < 0 && p->pid < 0 && !p->finished && now >= p->restart_at) spawn(*p);
   bool all_down = true, due = false;
   for (Process* p : learners_) {
     all_down = all_down && p->pid < 0;
@@ -255,7 +236,7 @@ void Supervisor::spawn_learners() {
   }
   for (Process* p : learners_) {
     p->finished = false;
-    spawn(*p);
+    procs_->spawn(*p);
   }
 }
 
@@ -267,87 +248,9 @@ void Supervisor::fail_learner_group(const Process& failed) {
     if (p->pid > 0) {
       spdlog::warn("killing {} (pid {}): its learner group lost {}", p->name, p->pid,
                    failed.name);
-      kill_and_reap(*p);
+      procs_->kill_and_reap(*p);
     }
     p->restart_at = failed.restart_at;
-  }
-}
-
-void Supervisor::reap() {
-  int status;
-  pid_t pid;
-  while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-    for (auto& p : procs_) {
-      if (p->pid != pid) continue;
-      p->pid = -1;
-      const bool clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-      const std::string how = WIFEXITED(status)
-                                  ? "exit code " + std::to_string(WEXITSTATUS(status))
-                                  : std::string("signal ") + strsignal(WTERMSIG(status));
-      if (stopping_) break;
-      if (clean && p->rank > 0) {
-        p->finished = true;  // rank 0 told it to stop; rank 0's own exit decides what next
-        break;
-      }
-      if (clean && p.get() == learner_ && cfg_.train.max_steps > 0 &&
-          stats_->get(learner_->slot, ipc::kTrainSteps) >= cfg_.train.max_steps) {
-        spdlog::info("learner reached train.max_steps = {}; stopping the run",
-                     cfg_.train.max_steps);
-        p->finished = true;
-        stopping_ = true;
-        break;
-      }
-      const double now = now_s();
-      p->crashes.push_back(now);
-      while (!p->crashes.empty() && now - p->crashes.front() > 120) p->crashes.pop_front();
-      if (p->crashes.size() >= 5) {
-        give_up_reason_ = p->name + " crashed " + std::to_string(p->crashes.size()) +
-                          " times in 2 minutes (last: " + how + "); see " +
-                          run::RunPaths(run_dir_).log(p->name) + " and .out";
-        give_up_details_ = last_error_lines(run::RunPaths(run_dir_), p->name);
-        stopping_ = true;
-        break;
-      }
-      if (now - p->started_at > 60) p->backoff_s = 1.0;  // it had been running fine
-      p->restart_at = now + p->backoff_s;
-      spdlog::warn("{} died ({}); restarting in {:.0f} s", p->name, how, p->backoff_s);
-      std::printf("[supervisor] %s died (%s); restarting in %.0f s\n", p->name.c_str(),
-                  how.c_str(), p->backoff_s);
-      std::fflush(stdout);
-      p->backoff_s = std::min(p->backoff_s * 2, 30.0);
-      if (p->rank >= 0 && learners_.size() > 1) fail_learner_group(*p);
-    }
-  }
-}
-
-void Supervisor::check_heartbeats() {
-  const int64_t now = now_ns();
-  const double timeout = cfg_.monitor.heartbeat_timeout_s;
-  for (auto& p : procs_) {
-    if (p->pid <= 0 || p->slot < 0) continue;  // no slot: rank 0 speaks for its group
-    if (p->killed_at > 0) {  // killed once already: wait for it, say so once
-      const double waited = now_s() - p->killed_at;
-      if (!p->stuck_reported && waited > kStuckReportS) {
-        const char state = proc_state(p->pid);
-        spdlog::error("{} (pid {}) has not exited {:.0f} s after SIGKILL (state {}{}); it is "
-                      "restarted once it exits", p->name, p->pid, waited, state,
-                      state == 'D' ? ": stuck in the kernel, e.g. on a hung disk" : "");
-        std::printf("[supervisor] %s (pid %d) has not exited %.0f s after SIGKILL (state %c)\n",
-                    p->name.c_str(), p->pid, waited, state);
-        p->stuck_reported = true;
-      }
-      continue;
-    }
-    const double silent = (now - stats_->get(p->slot, ipc::kHeartbeatNs)) * 1e-9;
-    if (silent > timeout && now_s() - p->started_at > timeout) {
-      spdlog::warn("{} (pid {}) sent no heartbeat for {:.0f} s; killing it", p->name, p->pid,
-                   silent);
-      std::printf("[supervisor] %s hung (no heartbeat for %.0f s); restarting\n",
-                  p->name.c_str(), silent);
-      kill(p->pid, SIGKILL);
-      p->killed_at = now_s();
-      p->stuck_reported = false;
-    }
   }
 }
 
@@ -357,8 +260,8 @@ void Supervisor::report(bool final) {
                                    selfplay::SelfPlayLoop::batch_capacity(cfg_));
   last_ = cur;
   std::string line = format_status_line(st);
-  int restarts = 0;
-  for (auto& p : procs_) restarts += std::max(0, p->starts - 1);
+  line += hosts_status_part(run::RunPaths(run_dir_), unix_time_s());
+  const int restarts = procs_->restarts();
   if (restarts > 0) line += " | restarts " + std::to_string(restarts);
   std::printf("%s%s\n", final ? "[final] " : "", line.c_str());
   std::fflush(stdout);
@@ -370,35 +273,8 @@ void Supervisor::report(bool final) {
 
 void Supervisor::stop_group(const std::vector<Process*>& group, double timeout_s,
                             const std::function<void()>& tick) {
-  for (Process* p : group)
-    if (p->pid > 0) kill(p->pid, SIGTERM);
-  Stopwatch sw;
-  for (;;) {
-    bool alive = false;
-    for (Process* p : group) {
-      if (p->pid <= 0) continue;
-      int status;
-      if (waitpid(p->pid, &status, WNOHANG) == p->pid)
-        p->pid = -1;
-      else
-        alive = true;
-    }
-    if (!alive) return;
-    if (stop_clock_.seconds() >= next_wait_report_s_) {
-      report_waiting(group, timeout_s - sw.seconds());
-      next_wait_report_s_ = stop_clock_.seconds() + kStopReportS;
-    }
-    if (stop_signal_count() >= 2 || sw.seconds() > timeout_s) {
-      for (Process* p : group)
-        if (p->pid > 0) {
-          spdlog::warn("{} did not stop in time; killing it", p->name);
-          kill_and_reap(*p);
-        }
-      return;
-    }
-    if (tick) tick();
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  procs_->stop_group(group, timeout_s, tick,
+                     [&](double kill_in_s) { report_waiting(group, kill_in_s); });
 }
 
 // While the actors stop they drain their unacknowledged records into the writer: a writer that
@@ -413,7 +289,7 @@ void Supervisor::keep_writer_up() {
   ++writer_restarts_while_stopping_;
   std::printf("[supervisor] restarting the writer now, so the actors can drain into it\n");
   std::fflush(stdout);
-  spawn(*writer_);
+  procs_->spawn(*writer_);
 }
 
 // What a process that has been asked to stop is still doing, as far as the supervisor knows.
@@ -423,6 +299,7 @@ std::string Supervisor::waiting_for(const Process& p) const {
   if (&p == writer_) return "the writer flushing its last shard";
   if (p.name == "evaluator") return "the evaluator finishing a match";
   if (p.name.rfind("server-", 0) == 0) return "the inference server finishing a batch";
+  if (&p == hub_) return "the hub telling joined hosts to drain";
   const int64_t pending = stats_->get(p.slot, ipc::kRecordsPending);
   if (pending > 0)
     return p.name + " draining " + std::to_string(pending) + " unacknowledged records";
@@ -444,45 +321,21 @@ void Supervisor::stop_all() {
               "saves a checkpoint (Ctrl-C again to kill at once)\n");
   std::fflush(stdout);
   stop_clock_.reset();
-  next_wait_report_s_ = kStopReportS;
   reap();
   keep_writer_up();
-  stop_group(actors_, cfg_.writer.shard_seconds + 20, [this] { keep_writer_up(); });
+  // The hub stops with the actors: it tells the joined hosts to drain their actors into the
+  // writer, which stays up meanwhile.
+  std::vector<Process*> first = actors_;
+  if (hub_) first.push_back(hub_);
+  stop_group(first, cfg_.writer.shard_seconds + 20, [this] { keep_writer_up(); });
   std::vector<Process*> others;
-  for (auto& p : procs_)
+  for (auto& p : procs_->all())
     if (p.get() != writer_ && p->rank < 0 &&
-        std::find(actors_.begin(), actors_.end(), p.get()) == actors_.end())
+        std::find(first.begin(), first.end(), p.get()) == first.end())
       others.push_back(p.get());
   stop_group(others, 30);
   stop_group({writer_}, 30);
   stop_group(learners_, 120);
-}
-
-void Supervisor::kill_all_hard() {
-  for (auto& p : procs_)
-    if (p->pid > 0) kill(p->pid, SIGKILL);
-  for (auto& p : procs_)
-    if (p->pid > 0) kill_and_reap(*p);
-}
-
-// SIGKILL, then up to kStuckReportS for the exit. A process still there (stuck in the kernel)
-// is reported once and left behind: the stop goes on rather than block in waitpid for good.
-void Supervisor::kill_and_reap(Process& p) {
-  kill(p.pid, SIGKILL);
-  Stopwatch sw;
-  while (waitpid(p.pid, nullptr, WNOHANG) == 0) {
-    if (sw.seconds() > kStuckReportS) {
-      const char state = proc_state(p.pid);
-      spdlog::error("{} (pid {}) has not exited {:.0f} s after SIGKILL (state {}); leaving it",
-                    p.name, p.pid, kStuckReportS, state);
-      std::printf("[supervisor] %s (pid %d) has not exited %.0f s after SIGKILL (state %c); "
-                  "leaving it\n", p.name.c_str(), p.pid, kStuckReportS, state);
-      std::fflush(stdout);
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  p.pid = -1;
 }
 
 void Supervisor::cleanup_shm() {
@@ -499,13 +352,9 @@ void Supervisor::cleanup_shm() {
 // inference server (actors.inference: server), actors. stop_all stops the actors first, so
 // no actor waits on a server that has gone.
 void Supervisor::create_processes() {
+  procs_ = std::make_unique<ProcessTable>(run::RunPaths(run_dir_), *stats_, "[supervisor]");
   auto add = [&](const std::string& name, std::vector<std::string> args, int slot) {
-    procs_.push_back(std::make_unique<Process>());
-    Process& p = *procs_.back();
-    p.name = name;
-    p.args = std::move(args);
-    p.slot = slot;
-    return &p;
+    return procs_->add(name, std::move(args), slot);
   };
   writer_ = add("writer", {"writer", "--run-dir", run_dir_}, ipc::kWriterSlot);
   // Data parallel: ranks 1 .. world_size - 1 have no stats slot; spawn_learners sets their
@@ -519,6 +368,7 @@ void Supervisor::create_processes() {
   learner_ = learners_.front();
   if (cfg_.evaluator.enabled)
     add("evaluator", {"evaluator", "--run-dir", run_dir_}, ipc::kEvaluatorSlot);
+  if (run::hub_enabled(cfg_)) hub_ = add("hub", {"hub", "--run-dir", run_dir_}, ipc::kHubSlot);
   if (cfg_.actors.inference == "server") {
     const int d = run::server_device(cfg_);
     add("server-" + std::to_string(d), run::server_role_args(run_dir_, d),
@@ -561,7 +411,9 @@ int Supervisor::run() {
               cfg_.actors.games_per_actor, cfg_.search.simulations,
               options_.resume ? " (resumed)" : "");
   std::fflush(stdout);
-  spawn_due();
+  for (auto& p : procs_->all())
+    if (p->rank < 0) procs_->spawn(*p);
+  spawn_learners();
 
   last_ = take_snapshot(*stats_);
   double next_report = cfg_.monitor.interval_s;
@@ -573,8 +425,9 @@ int Supervisor::run() {
     }
     reap();
     if (stopping_) break;
-    spawn_due();
-    check_heartbeats();
+    procs_->restart_due();
+    spawn_learners_due();
+    procs_->check_heartbeats(cfg_.monitor.heartbeat_timeout_s);
     stats_->heartbeat(ipc::kSupervisorSlot);  // publishes its own resident memory (stats.h)
     if (clock_.seconds() >= next_report) {
       report(false);
@@ -586,7 +439,7 @@ int Supervisor::run() {
     }
   }
   if (stop_signal_count() >= 2) {
-    kill_all_hard();
+    procs_->kill_all_hard();
   } else {
     stop_all();
   }

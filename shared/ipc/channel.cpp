@@ -20,6 +20,7 @@
 #include "shared/core/clock.h"
 #include "shared/core/error.h"
 #include "shared/core/bytes.h"
+#include "shared/ipc/curve_gate.h"
 
 namespace zp::ipc {
 
@@ -76,30 +77,6 @@ void restrict_socket_file(const std::string& endpoint) {
   const std::string path = endpoint.substr(scheme.size());
   if (::chmod(path.c_str(), 0600) != 0)
     throw IoError("cannot chmod " + path + ": " + std::strerror(errno));
-}
-
-// The 32-byte binary form of a Z85 key; throws ConfigError naming `what` if it is not one.
-std::string decode_key(const std::string& z85, const char* what) {
-  uint8_t raw[32];
-  if (z85.size() != 40 || zmq_z85_decode(raw, z85.c_str()) == nullptr)
-    throw ConfigError(std::string(what) + " is not a 40-character Z85 CURVE key");
-  return std::string(reinterpret_cast<const char*>(raw), sizeof(raw));
-}
-
-void make_curve_client(zmq::socket_t& s, const CurveClientKeys& k) {
-  decode_key(k.server_public, "the writer's public key");
-  decode_key(k.public_key, "the client's public key");
-  decode_key(k.secret_key, "the client's secret key");
-  s.set(zmq::sockopt::curve_serverkey, k.server_public);
-  s.set(zmq::sockopt::curve_publickey, k.public_key);
-  s.set(zmq::sockopt::curve_secretkey, k.secret_key);
-}
-
-void make_curve_server(zmq::socket_t& s, const CurveServerKeys& k) {
-  decode_key(k.secret_key, "the writer's secret key");
-  s.set(zmq::sockopt::curve_server, 1);
-  s.set(zmq::sockopt::curve_secretkey, k.secret_key);
-  s.set(zmq::sockopt::zap_domain, "zeroplay");
 }
 
 }  // namespace
@@ -262,70 +239,10 @@ struct RecordReceiver::Impl {
   zmq::context_t ctx{1};
   zmq::socket_t pull{ctx, zmq::socket_type::pull};
   zmq::socket_t pub{ctx, zmq::socket_type::pub};
-  zmq::socket_t zap;                // ZAP handler (inproc://zeromq.zap.01); CURVE only
-  zmq::socket_t monitors[2];         // handshake failures of pull and pub; CURVE only
-  std::set<std::string> authorized;  // binary client keys
-  uint64_t refused = 0;              // failed handshakes: unknown key, or no CURVE at all
-  std::string last_refused;
+  std::unique_ptr<CurveGate> gate;  // ZAP handler and refused peers; CURVE only
 
-  void start_zap(const CurveServerKeys& keys) {
-    for (const std::string& k : keys.authorized)
-      authorized.insert(decode_key(k, "an authorized client key"));
-    zap = zmq::socket_t(ctx, zmq::socket_type::rep);
-    zap.set(zmq::sockopt::linger, 0);
-    zap.bind("inproc://zeromq.zap.01");  // before any CURVE socket binds
-    const int events = ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
-                       ZMQ_EVENT_HANDSHAKE_FAILED_AUTH;
-    zmq::socket_t* watched[2] = {&pull, &pub};
-    for (int i = 0; i < 2; ++i) {
-      const std::string name = "inproc://zp-handshakes-" + std::to_string(i);
-      if (zmq_socket_monitor(watched[i]->handle(), name.c_str(), events) != 0)
-        throw zmq::error_t();
-      monitors[i] = zmq::socket_t(ctx, zmq::socket_type::pair);
-      monitors[i].set(zmq::sockopt::linger, 0);
-      monitors[i].connect(name);
-    }
-  }
-
-  // Counts the failed handshakes the monitors reported (two frames each: event, endpoint).
-  void drain_monitors() {
-    for (zmq::socket_t& m : monitors) {
-      if (!m) continue;
-      zmq::message_t event;
-      while (m.recv(event, zmq::recv_flags::dontwait)) {
-        zmq::message_t endpoint;
-        if (event.more()) (void)m.recv(endpoint, zmq::recv_flags::none);
-        ++refused;
-        if (last_refused.empty()) last_refused = "a peer without CURVE or with the wrong key";
-      }
-    }
-  }
-
-  // Answers every waiting ZAP request (RFC 27): frames version, request id, domain, address,
-  // routing id, mechanism, then the client's 32-byte key for CURVE.
   void serve_zap() {
-    if (!zap) return;
-    drain_monitors();
-    for (;;) {
-      std::vector<zmq::message_t> frames;
-      zmq::message_t part;
-      if (!zap.recv(part, zmq::recv_flags::dontwait)) return;
-      frames.push_back(std::move(part));
-      while (frames.back().more()) {
-        zmq::message_t next;
-        (void)zap.recv(next, zmq::recv_flags::none);
-        frames.push_back(std::move(next));
-      }
-      const bool ok = frames.size() >= 7 && frames[5].to_string() == "CURVE" &&
-                      authorized.count(frames[6].to_string()) > 0;
-      // Counted by the monitors (a refusal is a failed handshake); the address is only here.
-      if (!ok) last_refused = frames.size() > 3 ? frames[3].to_string() : "?";
-      const std::string reply[] = {"1.0", frames.size() > 1 ? frames[1].to_string() : "",
-                                   ok ? "200" : "400", ok ? "OK" : "unknown CURVE key",
-                                   "" /* user id */, "" /* metadata */};
-      for (size_t i = 0; i < 6; ++i)
-        zap.send(zmq::buffer(reply[i]), i + 1 < 6 ? zmq::send_flags::sndmore : zmq::send_flags::none);
-    }
+    if (gate) gate->serve();
   }
 };
 
@@ -336,7 +253,8 @@ RecordReceiver::RecordReceiver(const std::string& records, const std::string& ac
   const std::string* current = &records;
   try {
     if (keys.enabled()) {
-      impl_->start_zap(keys);
+      impl_->gate = std::make_unique<CurveGate>(impl_->ctx, keys.authorized,
+                                                std::vector<zmq::socket_t*>{&impl_->pull, &impl_->pub});
       make_curve_server(impl_->pull, keys);
       make_curve_server(impl_->pub, keys);
     }
@@ -368,9 +286,10 @@ bool RecordReceiver::receive(std::string* bytes, int timeout_ms) {
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
           until - std::chrono::steady_clock::now());
       if (left.count() <= 0) return false;
-      zmq::pollitem_t items[2] = {{impl_->pull.handle(), 0, ZMQ_POLLIN, 0},
-                                  {impl_->zap ? impl_->zap.handle() : nullptr, 0, ZMQ_POLLIN, 0}};
-      if (zmq::poll(items, impl_->zap ? 2 : 1, left) == 0) return false;
+      zmq::pollitem_t items[2] = {
+          {impl_->pull.handle(), 0, ZMQ_POLLIN, 0},
+          {impl_->gate ? impl_->gate->zap().handle() : nullptr, 0, ZMQ_POLLIN, 0}};
+      if (zmq::poll(items, impl_->gate ? 2 : 1, left) == 0) return false;
       impl_->serve_zap();
     }
   } catch (const zmq::error_t& e) {
@@ -394,7 +313,11 @@ void RecordReceiver::publish_ack(const Ack& ack) {
   }
 }
 
-uint64_t RecordReceiver::refused_peers() const { return impl_->refused; }
-std::string RecordReceiver::last_refused_address() const { return impl_->last_refused; }
+uint64_t RecordReceiver::refused_peers() const {
+  return impl_->gate ? impl_->gate->refused() : 0;
+}
+std::string RecordReceiver::last_refused_address() const {
+  return impl_->gate ? impl_->gate->last_refused() : "";
+}
 
 }  // namespace zp::ipc

@@ -57,7 +57,7 @@ std::unique_ptr<Stats> Stats::create(const std::string& name, int num_actors) {
   // posix_fallocate zero-fills the object, which is a valid state for every counter; placement-new
   // gives the atomics a proper lifetime all the same.
   auto* block = new (impl->region.get_address()) StatsBlock{};
-  block->version = 4;
+  block->version = 5;
   block->num_actors = static_cast<uint32_t>(num_actors);
   // Processes that open the block are spawned after create() returns (fork+exec orders
   // everything before), so a plain store of the magic is enough.

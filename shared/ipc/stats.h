@@ -4,9 +4,10 @@
 // Layout: one StatsBlock in the shm object "zp-<run_id>-stats" (Boost.Interprocess
 // shared_memory_object, permissions 0600). Slot 0 is the writer, 1 the learner, 2 the
 // evaluator, 3 the supervisor, kFirstActorSlot + i actor i, kFirstServerSlot + d the
-// inference server of device d (actors.inference: server). Each slot is a fixed array of
+// inference server of device d (actors.inference: server), kHubSlot the hub (runs with
+// joined hosts: writer.endpoint tcp://). Each slot is a fixed array of
 // int64 counters indexed by `Counter`, padded to whole cache lines so processes never
-// false-share. Version 3 added kResidentBytes, kStalenessMilli and kAnonBytes; 4 kLearningRateNano.
+// false-share. Version 3 added kResidentBytes, kStalenessMilli and kAnonBytes; 4 kLearningRateNano; 5 kHubSlot.
 //
 // Memory order: every counter is an independent statistic that is only ever read
 // approximately (rates over seconds), so relaxed loads and stores suffice; nothing else is
@@ -78,7 +79,8 @@ enum Slot : int { kWriterSlot = 0, kLearnerSlot = 1, kEvaluatorSlot = 2, kSuperv
 constexpr int kMaxActors = 124;
 constexpr int kFirstServerSlot = kFirstActorSlot + kMaxActors;
 constexpr int kMaxServers = 8;
-constexpr int kNumSlots = kFirstServerSlot + kMaxServers;
+constexpr int kHubSlot = kFirstServerSlot + kMaxServers;
+constexpr int kNumSlots = kHubSlot + 1;
 
 struct alignas(64) SlotStats {
   std::atomic<int64_t> c[kNumCounters];

@@ -10,6 +10,7 @@
 //   checkpoints/             model-<v>.zpck, latest, training_state.pt, learner_state
 //   metrics.jsonl            status figures as JSON lines (the supervisor, the evaluator)
 //   elo_games.jsonl          every rated game result (the evaluator)
+//   hosts/host-<id>.json     the last report of each joined host (the hub; shared/run/hub.h)
 //   tb/<process>/            TensorBoard event files of metrics.jsonl's lines (supervisor,
 //                            evaluator; shared/tb/event_log.h)
 //
@@ -39,6 +40,10 @@ struct RunPaths {
   std::string metrics() const { return dir + "/metrics.jsonl"; }
   std::string elo_games() const { return dir + "/elo_games.jsonl"; }
   std::string tb(const std::string& process) const { return dir + "/tb/" + process; }
+  std::string hosts_dir() const { return dir + "/hosts"; }
+  std::string host_report(int host_id) const {
+    return hosts_dir() + "/host-" + std::to_string(host_id) + ".json";
+  }
 };
 
 // Names inside shards/ and checkpoints/ (directories passed in by their owners).

@@ -1,0 +1,21 @@
+// The joined hosts (`zeroplay join`) on the head's status line and in `zeroplay status`, from
+// the hub's hosts/host-<id>.json reports (shared/run/hub.h).
+//
+// Plain functions; thread-safe as far as the file system is.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "shared/run/files.h"
+#include "shared/run/hub.h"
+
+namespace zp::supervisor {
+
+// "host-1 NAME: 2 actors, 35.1 pos/s, model v4, pending 3, contact 0.8 s ago" (", stopped"
+// after a BYE; "no contact for N s" when that is over 10 s).
+std::string format_host(const run::HostReport& r, double now_unix);
+// " | hosts: <host>; <host>" for the hosts heard from in the last 10 minutes; "" when none.
+std::string hosts_status_part(const run::RunPaths& paths, double now_unix);
+
+}  // namespace zp::supervisor
