@@ -8,10 +8,12 @@ cd "$(dirname "$0")/.."
 bash scripts/build.sh
 bash scripts/lint.sh
 BUILD_DIR="${ZEROPLAY_BUILD_DIR:-build}"
-rm -f "$BUILD_DIR/tests/chaos-report.txt"
+rm -f "$BUILD_DIR/tests/chaos-report.txt" "$BUILD_DIR/tests/multihost-report.txt"
 (cd "$BUILD_DIR" && ctest --output-on-failure --timeout 1200 "$@")
 # The chaos test's figures (ctest shows no output of passing tests).
 [ -f "$BUILD_DIR/tests/chaos-report.txt" ] && cat "$BUILD_DIR/tests/chaos-report.txt"
+# The multihost test's figures (positions per host, versions, acknowledged/lost/duplicated).
+[ -f "$BUILD_DIR/tests/multihost-report.txt" ] && cat "$BUILD_DIR/tests/multihost-report.txt"
 # The whole suite (no ctest arguments) also runs the sanitizers and the fuzzers (issue 10):
 # ASan+UBSan over the torch-free tests, TSan over the IPC tests, and each libFuzzer target
 # for 20 s. ZEROPLAY_SKIP_SANITIZERS=1 leaves them out.

@@ -17,6 +17,8 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+
+#include <cstdarg>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -34,6 +36,21 @@
 #include "tests/test_support.h"
 
 namespace {
+
+// The test's figures: printed, and kept for multihost-report.txt.
+std::string& report_text() {
+  static std::string text;
+  return text;
+}
+__attribute__((format(printf, 1, 2))) void report(const char* format, ...) {
+  char line[4096];
+  va_list args;
+  va_start(args, format);
+  std::vsnprintf(line, sizeof(line), format, args);
+  va_end(args);
+  std::fputs(line, stdout);
+  report_text() += line;
+}
 
 namespace fs = std::filesystem;
 using zp::test::ChildProcess;
@@ -283,23 +300,25 @@ TEST_CASE("two joined hosts feed the head, relay models, survive a cut link",
 
   const auto figures = per_host(head);
   for (const auto& [host, f] : figures)
-    std::printf("multihost: host %u (%s): %zu records, %zu positions in the head's shards\n",
+    report("multihost: host %u (%s): %zu records, %zu positions in the head's shards\n",
                 host, host == 0 ? "the head's own actor" : "joined", f.records, f.positions);
   for (const auto& [name, d] : {std::pair<std::string, std::string>{"a", ha}, {"b", hb}}) {
     std::string list;
     for (int v : versions_seen(d)) list += " v" + std::to_string(v);
-    std::printf("multihost: host %s switched to %zu model versions:%s\n", name.c_str(),
+    report("multihost: host %s switched to %zu model versions:%s\n", name.c_str(),
                 versions_seen(d).size(), list.c_str());
   }
-  std::printf("multihost: host records in the shards before the head's kill -9: %zu + %zu, "
+  report("multihost: host records in the shards before the head's kill -9: %zu + %zu, "
               "at the end (after --resume): %zu + %zu; host c, authorized before the resume: %zu\n",
               records_of(before_resume, 1), records_of(before_resume, 2), records_of(figures, 1),
               records_of(figures, 2), records_of(figures, 3));
-  std::printf("multihost: %zu records acknowledged to the hosts, %zu lost, %zu duplicated; "
+  report("multihost: %zu records acknowledged to the hosts, %zu lost, %zu duplicated; "
               "exit codes resumed head %d, a %d, b %d, c %d\n", acked.size(), lost, duplicated,
               head_rc, a_rc, b_rc, c_rc);
-  std::printf("multihost: refused peer: %s", stranger_out.c_str());
+  report("multihost: refused peer: %s", stranger_out.c_str());
   std::fflush(stdout);
+  // ctest hides a passing test's output: scripts/test.sh prints this file after the suite.
+  std::ofstream("multihost-report.txt") << report_text();
   CHECK(figures.size() >= 4);
   CHECK(!acked.empty());
   CHECK(lost == 0);

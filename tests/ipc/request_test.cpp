@@ -13,14 +13,17 @@ using namespace zp::ipc;
 
 namespace {
 
-// Serves "echo" replies (the request's frames reversed) on a thread until destroyed.
+// Serves "echo" replies (the request's frames reversed) on a thread until stopped or
+// destroyed. The server belongs to that thread (request.h: not thread-safe): read it through
+// server() only after stop(), whose join orders the thread's writes before the reads.
 class EchoServer {
  public:
   EchoServer(const std::string& endpoint, const CurveServerKeys& keys)
       : server_(endpoint, 1 << 20, keys), thread_([this] { serve(); }) {}
-  ~EchoServer() {
+  ~EchoServer() { stop(); }
+  void stop() {
     stop_ = true;
-    thread_.join();
+    if (thread_.joinable()) thread_.join();
   }
   RequestServer& server() { return server_; }
 
@@ -69,6 +72,7 @@ TEST_CASE("request channel: replies over CURVE, strangers refused, no server is 
                          CurveClientKeys{server_keys.server_public, own.public_key, own.secret_key});
   CHECK_FALSE(stranger.call({"HELLO"}, &reply, 1500));
   CHECK(stranger.refused());
+  echo->stop();
   CHECK(echo->server().refused_peers() >= 1);
   CHECK(echo->server().last_refused_address() == "127.0.0.1");
 
