@@ -48,8 +48,11 @@ ENDPOINT="tcp://10.78.0.1:7700"
 teardown() {
   for ns in "${NS[@]}"; do
     ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
+    # A namespace lives on while a (killed) process is still in it: wait for them to go.
+    for _ in $(seq 50); do [ -z "$(ip netns pids "$ns" 2>/dev/null)" ] && break; sleep 0.1; done
     ip netns del "$ns" 2>/dev/null || true
   done
+  for i in 0 1 2; do ip link del "zpb-v$i" 2>/dev/null || true; done
   ip link del zpb-br0 2>/dev/null || true
 }
 trap 'teardown' EXIT INT TERM
@@ -101,7 +104,7 @@ for n in "${COUNTS[@]}"; do
   host_pids=()
   for h in $(seq 1 "$n"); do
     in_ns "${NS[$h]}" "$BIN" join "$ENDPOINT" --keys "$run/keys" --actors "$HOST_ACTORS" \
-        --run-dir "$WORK/host-$n-$h" > "$WORK/host-$n-$h.out" 2>&1 &
+        --run-dir "$WORK/host-$n-$h" --name "${NS[$h]}" > "$WORK/host-$n-$h.out" 2>&1 &
     host_pids+=($!)
   done
   sleep "$SECONDS_RUN"
@@ -127,12 +130,14 @@ json="[$(IFS=,; echo "${RESULTS[*]}")]"
 python3 - "$json" "$SECONDS_RUN" "$HOST_ACTORS" <<'EOF'
 import json, sys
 rows = json.loads(sys.argv[1])
-print("hosts  head intake pos/s  per host (positions, model version)   [%s s, %s actor(s) per host]"
-      % (sys.argv[2], sys.argv[3]))
+# A host's last report is its goodbye, after its actors stopped: its rate is over the run.
+seconds = float(sys.argv[2])
+print("hosts  head intake pos/s  per host: positions, mean pos/s over the run, model version"
+      "   [%s s, %s actor(s) per host]" % (sys.argv[2], sys.argv[3]))
 for r in rows:
-    per = ", ".join("%s: %s pos v%s" % (h.get("name", h.get("host_id")), h.get("positions"),
-                                        h.get("model_version")) for r2 in [r]
-                    for h in r2["host_reports"])
+    per = ", ".join("%s: %s pos, %.0f pos/s, v%s" % (
+        h.get("name", h.get("host_id")), h.get("positions"), h.get("positions", 0) / seconds,
+        h.get("model_version")) for h in r["host_reports"])
     print("%5d  %18s  %s" % (r["hosts"], r["head_written_positions_per_s"], per or "-"))
 EOF
 [ -n "$OUT" ] && echo "$json" > "$OUT"
