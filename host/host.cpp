@@ -20,6 +20,7 @@
 #include "shared/core/log.h"
 #include "shared/core/parse.h"
 #include "shared/core/signals.h"
+#include "shared/config/resume.h"
 #include "shared/game/registry.h"
 #include "shared/ipc/curve_keys.h"
 #include "shared/ipc/request.h"
@@ -51,6 +52,7 @@ class Host {
  private:
   bool hello();
   bool hello_once();
+  std::string run_difference(const std::string& head_yaml) const;
   void start(const std::string& head_yaml);
   void loop();
   bool talk(const ipc::Frames& request, ipc::Frames* reply);
@@ -81,6 +83,7 @@ class Host {
   bool head_stopping_ = false;
   bool need_hello_ = false;
   std::string give_up_;
+  std::string run_id_;  // the head's run this host joined (HELLO's WELCOME)
   Stopwatch since_answer_;      // since the head last answered
   double next_wait_line_ = 0;   // on since_answer_
   int64_t last_positions_ = 0;
@@ -161,6 +164,15 @@ bool Host::hello_once() {
   host_id_ = static_cast<int>(parse_int(r[1]).value_or(0));
   actor_base_ = static_cast<uint32_t>(parse_uint(r[2]).value_or(0));
   spdlog::info("joined run {} as host {} (actor ids from {})", r[3], host_id_, actor_base_);
+  if (stats_ && r[3] != run_id_) {
+    // Another run answers at this endpoint (the same keys, a new `train`): its records and
+    // models are not this host's run's, and its game or network may differ. Never mix them.
+    give_up_ = "the head at " + o_.endpoint + " now runs another run (" + r[3] + ", " +
+               run_difference(r[4]) + "); this host joined run " + run_id_ +
+               ". Start a new join for the new run";
+    return true;
+  }
+  run_id_ = r[3];
   if (!stats_) {
     say("joined run " + r[3] + " at " + o_.endpoint + " as host-" + std::to_string(host_id_) +
         " with " + std::to_string(o_.actors) + " actors (actor ids from " +
@@ -178,6 +190,22 @@ bool Host::hello_once() {
   }
   need_hello_ = false;
   return true;
+}
+
+// How the head's config `head_yaml` differs from this host's in the keys a run cannot change
+// (game, model shape; shared/config/resume.h), or "the same game and network".
+std::string Host::run_difference(const std::string& head_yaml) const {
+  std::string diff;
+  const config::Config head = host_config(head_yaml, o_);
+  const auto ours = config::resume_fixed_values(cfg_);
+  for (const auto& [key, value] : config::resume_fixed_values(head)) {
+    if (key.rfind("game.", 0) != 0 && key.rfind("model.", 0) != 0) continue;
+    for (const auto& [our_key, our_value] : ours)
+      if (our_key == key && our_value != value)
+        diff += (diff.empty() ? "" : ", ") + key + " '" + value + "' instead of '" + our_value +
+                "'";
+  }
+  return diff.empty() ? "the same game and network" : diff;
 }
 
 // The local run: config, run id, shared objects, the relay and the actors.
