@@ -53,7 +53,6 @@ class Hub {
   int next_id_ = 1;
   run::OfferedModel latest_, best_;  // read once per version from the store
   bool stopping_ = false;
-  uint64_t refused_logged_ = 0;
 };
 
 // Hosts known from an earlier incarnation of the hub (the head was restarted): their ids
@@ -145,12 +144,7 @@ bool Hub::hosts_in_contact() const {
 
 // Peers the CURVE handshake refused since the last report, as the writer logs them.
 void Hub::log_refused() {
-  const uint64_t refused = server_->refused_peers();
-  if (refused == refused_logged_) return;
-  spdlog::warn("refused {} connection attempts without an authorized CURVE key (last: {}); "
-               "{} in all", refused - refused_logged_, server_->last_refused_address(), refused);
-  refused_logged_ = refused;
-  role_.stats().set(role_.slot(), ipc::kPeersRefused, static_cast<int64_t>(refused));
+  role_.report_refused_peers(server_->refused_peers(), server_->last_refused_address());
 }
 
 int Hub::run() {

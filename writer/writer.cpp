@@ -64,7 +64,8 @@ class Writer {
         game_(game::make_game(ctx_.config.game.name, {ctx_.config.game.board_size})),
         builder_(game_->name()),
         incarnation_(random_incarnation()),
-        stats_(&role.stats()) {}
+        stats_(&role.stats()),
+        role_(role) {}
 
   int run();
 
@@ -99,7 +100,7 @@ class Writer {
   int64_t last_reject_log_ns_ = 0;
   int64_t last_trim_ns_ = 0;
   uint64_t rejects_unlogged_ = 0;
-  uint64_t refused_logged_ = 0;
+  run::Role& role_;
 };
 
 int Writer::run() {
@@ -281,13 +282,7 @@ void Writer::republish_all() {
 
 // Peers the CURVE handshake refused since the last report, at most once a beat (a second).
 void Writer::log_refused() {
-  const uint64_t refused = receiver_->refused_peers();
-  if (refused == refused_logged_) return;
-  spdlog::warn("refused {} connection attempts without an authorized CURVE key (last: {}); "
-               "{} in all", refused - refused_logged_, receiver_->last_refused_address(),
-               refused);
-  refused_logged_ = refused;
-  stats_->set(ipc::kWriterSlot, ipc::kPeersRefused, static_cast<int64_t>(refused));
+  role_.report_refused_peers(receiver_->refused_peers(), receiver_->last_refused_address());
 }
 
 void Writer::beat() {

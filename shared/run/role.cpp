@@ -48,4 +48,12 @@ int run_role(const std::string& run_dir, const std::string& name, int slot,
   }
 }
 
+void Role::report_refused_peers(uint64_t refused, const std::string& last_address) {
+  if (refused == refused_reported_) return;
+  spdlog::warn("refused {} connection attempts without an authorized CURVE key (last: {}); "
+               "{} in all", refused - refused_reported_, last_address, refused);
+  refused_reported_ = refused;
+  stats_->set(slot_, ipc::kPeersRefused, static_cast<int64_t>(refused));
+}
+
 }  // namespace zp::run

@@ -39,12 +39,18 @@ class Role {
   void beat() {
     if (stats_) stats_->heartbeat(slot_);
   }
+  // For the roles that hold a CURVE gate (the writer, the hub): logs one warning for the
+  // connection attempts refused since the last call (`refused` so far, the last one from
+  // `last_address`) and publishes the total as this role's kPeersRefused. Nothing when no
+  // new one was refused. Precondition: slot() >= 0.
+  void report_refused_peers(uint64_t refused, const std::string& last_address);
 
  private:
   RunContext ctx_;
   std::string name_;
   int slot_;
   std::unique_ptr<ipc::Stats> stats_;
+  uint64_t refused_reported_ = 0;  // report_refused_peers' total at its last warning
 };
 
 // `slot` < 0: no stats slot (the stats block is not even opened); for learner ranks > 0.
