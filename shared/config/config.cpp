@@ -11,7 +11,6 @@
 #include <cstdio>
 #include <cstring>
 #include <map>
-#include <sstream>
 
 #include "shared/config/schema.h"
 #include "shared/core/error.h"
@@ -383,9 +382,11 @@ class Loader {
 
 std::vector<std::string> split_device_list(const std::string& text) {
   std::vector<std::string> devices;
-  std::string item;
-  std::istringstream in(text);
-  while (std::getline(in, item, ',')) devices.push_back(trim(item));
+  if (text.empty()) return devices;
+  size_t begin = 0;
+  for (size_t comma; (comma = text.find(',', begin)) != std::string::npos; begin = comma + 1)
+    devices.push_back(trim(text.substr(begin, comma - begin)));
+  devices.push_back(trim(text.substr(begin)));  // the last entry, empty after a final comma
   return devices;
 }
 

@@ -140,7 +140,8 @@ Config load_config_string(const std::string& yaml, const std::string& name,
 // The resolved config as YAML that load_config_string accepts again.
 std::string to_yaml(const Config& config);
 
-// The entries of a device list such as actors.devices ("cuda:0, cuda:1"), trimmed; {} for "".
+// The entries of a device list such as actors.devices ("cuda:0, cuda:1"), trimmed, empty ones
+// included ("cuda:0," has two: the check names it); {} for "".
 std::vector<std::string> split_device_list(const std::string& text);
 // The device actor `index` runs on: entry index mod n of actors.devices, or model.device when
 // that list is empty. The actor builds its network there and takes that device's GPU lock.

@@ -49,20 +49,12 @@ std::string check_device(const std::string& v) {
 // "" (every actor on model.device) or a comma-separated list of devices, each cpu, cuda or
 // cuda:N ("auto" would let two entries resolve to the same device unseen).
 std::string check_device_list(const std::string& v) {
-  if (v.empty()) return "";
-  size_t begin = 0;
-  while (true) {
-    const size_t comma = v.find(',', begin);
-    std::string item = v.substr(begin, comma == std::string::npos ? std::string::npos
-                                                                  : comma - begin);
-    item.erase(0, item.find_first_not_of(' '));
-    item.erase(item.find_last_not_of(' ') + 1);
+  for (const std::string& item : split_device_list(v)) {
     if (item.empty()) return "has an empty entry in '" + v + "'";
     if (item == "auto" || !check_device(item).empty())
       return "entries must be cpu, cuda or cuda:N, got '" + item + "' in '" + v + "'";
-    if (comma == std::string::npos) return "";
-    begin = comma + 1;
   }
+  return "";
 }
 
 // "" (the default ipc socket), ipc://PATH or tcp://HOST:PORT.
