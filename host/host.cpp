@@ -178,13 +178,13 @@ bool Host::hello_once() {
         " with " + std::to_string(o_.actors) + " actors (actor ids from " +
         std::to_string(actor_base_) + "); run directory " + o_.run_dir);
     start(r[4]);
-  } else if (const std::string yaml = config::to_yaml(host_config(r[4], o_));
-             yaml != config::to_yaml(cfg_)) {
+  } else if (config::Config head = host_config(r[4], o_);
+             config::to_yaml(head) != config::to_yaml(cfg_)) {
     // A restarted head with other settings (the YAML's source line aside, which names the
     // head's file): this host never runs with a config other than the head's.
     say("the head's config changed; restarting the actors with it");
-    write_file_atomic(paths_.config(), yaml);
-    cfg_ = host_config(r[4], o_);
+    write_file_atomic(paths_.config(), config::to_yaml(head));
+    cfg_ = std::move(head);
     stop_actors();
     for (auto* a : actors_) procs_->spawn(*a);
   }
