@@ -84,8 +84,11 @@ TEST_CASE("giving up on a role prints the last error lines of its log and .out",
           "[integration][supervisor]") {
   zp::test::TempDir tmp;
   const std::string run = tmp.path() + "/run";
-  // The writer cannot bind this endpoint: it fails at start-up every time.
-  auto train = start_train(run, {"--set", "writer.endpoint=tcp://256.1.1.1:5555", "--set",
+  // The writer cannot bind this endpoint (its directory does not exist): it fails at start-up
+  // every time. An ipc endpoint, so that no hub starts (it would fail the same way on a tcp
+  // one, and whichever of the two crashed 5 times first would be the one given up on).
+  auto train = start_train(run, {"--set", "writer.endpoint=ipc:///nonexistent-zp-dir/records",
+                                 "--set",
                                  "actors.count=1", "--set", "writer.shard_seconds=0.5",
                                  "--set", "train.max_seconds=0"});
   const int rc = train->wait(120);
@@ -95,9 +98,9 @@ TEST_CASE("giving up on a role prints the last error lines of its log and .out",
   CHECK(out.find("zeroplay: error: giving up: writer crashed 5 times") != std::string::npos);
   CHECK(std::regex_search(out, std::regex("\n  last error in writer\\.log: [^\n]*\\[writer\\] "
                                           "critical fatal: cannot bind "
-                                          "tcp://256\\.1\\.1\\.1:5555")));
+                                          "ipc:///nonexistent-zp-dir/records")));
   CHECK(std::regex_search(out, std::regex("\n  last error in writer\\.out: zeroplay: error: "
-                                          "cannot bind tcp://256\\.1\\.1\\.1:5555")));
+                                          "cannot bind ipc:///nonexistent-zp-dir/records")));
 }
 
 TEST_CASE("zeroplay status shows the run's elapsed time", "[integration][supervisor]") {
