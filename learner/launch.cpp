@@ -42,6 +42,15 @@ std::optional<LearnerRank> from_env(const EnvLookup& env, const char* rank_var,
                       "must name the host and port of rank 0's TCPStore");
   r.master_addr = addr;
   r.master_port = parse_int_in(port, 1, 65535, "MASTER_PORT");
+  const char* local_var = source == "torchrun" ? "LOCAL_RANK" : "SLURM_LOCALID";
+  const char* local = env(local_var);
+  r.local_rank = local ? parse_int_in(local, 0, world_size - 1, local_var) : r.rank;
+  const char* agent = env("TORCHELASTIC_USE_AGENT_STORE");
+  if (source == "torchrun" && agent && std::string(agent) == "True") {
+    r.agent_store = true;
+    const char* restarts = env("TORCHELASTIC_RESTART_COUNT");
+    r.store_prefix = std::string("zeroplay/") + (restarts ? restarts : "0") + "/";
+  }
   return r;
 }
 
@@ -62,6 +71,7 @@ LearnerRank resolve_learner_rank(const config::Config& cfg, const RankFlags& fla
     if (flags.master_port < 1 || flags.master_port > 65535)
       throw ConfigError("--rank needs --master-port (1..65535), the port of rank 0's TCPStore");
     r.rank = *flags.rank;
+    r.local_rank = r.rank;  // the supervisor starts every rank on its own host
     r.master_addr = flags.master_addr;
     r.master_port = flags.master_port;
     return r;

@@ -9,6 +9,11 @@
 //   3. Slurm's (srun): SLURM_PROCID and SLURM_NTASKS, with MASTER_ADDR and MASTER_PORT (srun
 //      does not set those two: export them, e.g. MASTER_ADDR=$(hostname of task 0));
 //   4. none of them: a single learner, rank 0 of 1 (learner.world_size must then be 1).
+// Under torchrun the agent already hosts the TCPStore at MASTER_ADDR:MASTER_PORT
+// (TORCHELASTIC_USE_AGENT_STORE=True): then every rank, rank 0 too, joins it as a client, under
+// a key prefix per restart of the group (TORCHELASTIC_RESTART_COUNT), as torch's own env://
+// rendezvous does. The local rank (torchrun's LOCAL_RANK, Slurm's SLURM_LOCALID; else the rank)
+// picks a CUDA rank's GPU on its node.
 // The world size is always learner.world_size: a launcher's WORLD_SIZE or SLURM_NTASKS that
 // differs from it is a ConfigError naming both values. With learner.world_size 1 the
 // variables are ignored (a one-rank learner started inside a torchrun or srun job).
@@ -30,6 +35,9 @@ struct LearnerRank {
   std::string master_addr = "127.0.0.1";
   int master_port = 0;
   std::string source = "single";  // "command line", "torchrun", "slurm", "single"
+  int local_rank = 0;              // this rank's index on its node (its GPU: cuda:local_rank)
+  bool agent_store = false;        // torchrun's agent hosts the TCPStore: rank 0 only joins it
+  std::string store_prefix;        // keys of this group in a shared store ("" = none)
 };
 
 // The command-line flags of `zeroplay learner`.

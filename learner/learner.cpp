@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -26,6 +27,7 @@
 #include "shared/core/error.h"
 #include "shared/core/fault.h"
 #include "shared/core/log.h"
+#include "shared/core/process.h"
 #include "shared/core/rng.h"
 #include "shared/core/signals.h"
 #include "shared/game/registry.h"
@@ -118,6 +120,7 @@ class Learner {
   void update_stats();
   void log_progress();
   double run_seconds() const;
+  bool head_gone();
 
   const run::RunContext ctx_;
   const config::Config& cfg_;
@@ -153,6 +156,7 @@ class Learner {
   int64_t log_step_ = 0;       // step at the previous progress line
   double log_time_s_ = 0.0;
   const int64_t started_ns_ = now_ns();
+  double next_head_check_s_ = 0.0;  // learner.launch external: when head_gone() looks next
 };
 
 uint64_t learner_seed(const config::Config& cfg) {
@@ -162,11 +166,11 @@ uint64_t learner_seed(const config::Config& cfg) {
 }
 
 // The device a rank trains on: learner.device resolved; CUDA ranks of a group spread over
-// this host's GPUs, rank r on cuda:(r mod count) (NCCL takes one GPU per rank).
+// this host's GPUs, local rank r on cuda:(r mod count) (NCCL takes one GPU per rank).
 std::string rank_device(const config::Config& cfg, const LearnerRank& r) {
   const std::string device = model::resolve_device(cfg.learner.device, "learner.device");
   if (r.world_size == 1 || device.rfind("cuda", 0) != 0) return device;
-  return "cuda:" + std::to_string(r.rank % std::max(1, model::cuda_device_count()));
+  return "cuda:" + std::to_string(r.local_rank % std::max(1, model::cuda_device_count()));
 }
 
 // Joins the data-parallel group (blocks until every rank joined, or throws IoError).
@@ -180,6 +184,8 @@ std::shared_ptr<model::Communicator> join_group(const LearnerRank& r, const std:
   o.connect_timeout_s = kConnectTimeoutS;
   o.op_timeout_s = kOpTimeoutS;
   o.device = device;
+  o.agent_store = r.agent_store;
+  o.store_prefix = r.store_prefix;
   spdlog::info("learner rank {} of {} ({}): joining the group at {}:{}", r.rank, r.world_size,
                r.source, r.master_addr, r.master_port);
   auto comm = std::make_shared<model::Communicator>(o);
@@ -532,7 +538,7 @@ int Learner::lead() {
   log_time_s_ = now_s();
   next_log_s_ = log_time_s_ + kLogIntervalS;
   bool reached_max = false;
-  while (!stop_requested()) {
+  while (!stop_requested() && !head_gone()) {
     beat();
     if (max_steps_ > 0 && trainer_->step() >= max_steps_) {
       reached_max = true;
@@ -559,6 +565,20 @@ int Learner::lead() {
   finish();
   spdlog::info("learner done at step {}, model version {}", trainer_->step(), state_.version);
   return 0;
+}
+
+// learner.launch external: rank 0 is not the supervisor's child (no parent-death signal), so
+// it looks once a second whether the head (`zeroplay train`, its pid in the stats block) still
+// runs; when it is gone (killed, or stopped without reaching this rank), the group stops as at
+// Ctrl-C: a final publication and checkpoint, then exit 0. A resumed head waits for a new rank 0.
+bool Learner::head_gone() {
+  if (cfg_.learner.launch != "external" || now_s() < next_head_check_s_) return false;
+  next_head_check_s_ = now_s() + 1.0;
+  const int64_t head = stats_->get(ipc::kSupervisorSlot, ipc::kPid);
+  if (process_alive(head)) return false;
+  spdlog::warn("the head of run {} (zeroplay train, pid {}) is gone; stopping", ctx_.names.run_id,
+               head);
+  return true;
 }
 
 // Ranks > 0: do what rank 0 says until it says stop. They write no run files and no stats;
@@ -614,12 +634,54 @@ void Learner::ingest_named(const std::string& name) {
   for (const data::GameRecord& r : shard->records) window_.add_record(r);
 }
 
+// learner.launch external: rank 0 reports in the run's stats block and publishes into its model
+// store, both in this host's shared memory, so it must run beside the head. A launcher may start
+// it first: it waits (one line) up to monitor.heartbeat_timeout_s for a live head, then gives
+// up. A second live rank 0 of the run is refused (two learners would publish over each other).
+void wait_for_head(const run::RunContext& ctx) {
+  const double timeout_s = ctx.config.monitor.heartbeat_timeout_s;
+  const std::string id = ctx.names.run_id;
+  const int64_t started = now_ns();
+  bool said = false;
+  for (;;) {
+    std::unique_ptr<ipc::Stats> stats;
+    try {
+      stats = ipc::Stats::open(ctx.names.stats);
+    } catch (const Error&) {
+      // Not created yet (or being replaced by a resumed head): wait.
+    }
+    if (stats && process_alive(stats->get(ipc::kSupervisorSlot, ipc::kPid))) {
+      const int64_t other = stats->get(kSlot, ipc::kPid);
+      if (other != ::getpid() && process_alive(other))
+        throw StateError("learner rank 0 of run " + id + " is already running on this host (pid " +
+                         std::to_string(other) + "); stop it first");
+      if (said) std::fprintf(stderr, "[learner] found the head of run %s\n", id.c_str());
+      return;
+    }
+    const double waited = (now_ns() - started) / 1e9;
+    if (waited >= timeout_s)
+      throw StateError("learner rank 0: no `zeroplay train` of run " + id + " runs on this " +
+                       "host (waited " + std::to_string(std::lround(waited)) + " s); with " +
+                       "learner.launch: external, start the head first and rank 0 on its host");
+    if (!said) {
+      std::fprintf(stderr,
+                   "[learner] waiting for the head of run %s (zeroplay train) on this host, up to "
+                   "%.0f s: with learner.launch: external, rank 0 runs beside it\n",
+                   id.c_str(), timeout_s);
+      said = true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+}
+
 }  // namespace
 
 int run_learner(const std::string& run_dir, const RankFlags& flags) {
   // The rank decides the role's name and stats slot, so it is resolved before run_role (from
   // the run's config, which run_role loads again).
-  const LearnerRank rank = resolve_learner_rank(run::load_run_context(run_dir).config, flags);
+  const run::RunContext ctx = run::load_run_context(run_dir);
+  const LearnerRank rank = resolve_learner_rank(ctx.config, flags);
+  if (rank.rank == 0 && ctx.config.learner.launch == "external") wait_for_head(ctx);
   return run::run_role(run_dir, learner_role_name(rank.rank), rank.rank == 0 ? kSlot : -1,
                        [&rank](run::Role& role) {
                          Learner learner(role, rank);

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 
+#include <nlohmann/json.hpp>
+
 namespace zp::supervisor {
 
 namespace {
@@ -33,6 +35,31 @@ std::string hosts_status_part(const run::RunPaths& paths, double now_unix) {
     out += (out.empty() ? " | hosts: " : "; ") + format_host(r, now_unix);
   }
   return out;
+}
+
+std::string add_hosts_json(const std::string& status_json,
+                           const std::vector<run::HostReport>& reports, double now_unix) {
+  nlohmann::json hosts = nlohmann::json::object();
+  for (const run::HostReport& r : reports) {
+    const double ago = std::max(0.0, now_unix - r.last_contact);
+    if (ago > kForgetS) continue;
+    hosts["host-" + std::to_string(r.host_id)] = {
+        {"name", r.name},
+        {"actors", r.actors},
+        {"actors_alive", r.actors_alive},
+        {"positions", r.positions},
+        {"positions_per_s", r.positions_per_s},
+        {"model_version", r.model_version},
+        {"relayed_version", r.relayed_version},
+        {"pending", r.pending},
+        {"acked", r.acked},
+        {"contact_age_s", ago},
+        {"stopped", r.stopped ? 1 : 0}};
+  }
+  if (hosts.empty()) return status_json;
+  nlohmann::json line = nlohmann::json::parse(status_json);
+  line["hosts"] = std::move(hosts);
+  return line.dump();
 }
 
 }  // namespace zp::supervisor

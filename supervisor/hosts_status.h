@@ -17,5 +17,12 @@ namespace zp::supervisor {
 std::string format_host(const run::HostReport& r, double now_unix);
 // " | hosts: <host>; <host>" for the hosts heard from in the last 10 minutes; "" when none.
 std::string hosts_status_part(const run::RunPaths& paths, double now_unix);
+// `status_json` (one JSON object, the metrics.jsonl line) with a "hosts" object added, keyed
+// "host-<id>", for the hosts of `reports` heard from in the last 10 minutes: name, actors,
+// actors_alive, positions, positions_per_s, model_version, relayed_version, pending, acked,
+// contact_age_s, stopped (0/1). Unchanged when there are none. TensorBoard shows them as
+// hosts/host-<id>/<field> (tb/json_scalars.h).
+std::string add_hosts_json(const std::string& status_json,
+                           const std::vector<run::HostReport>& reports, double now_unix);
 
 }  // namespace zp::supervisor

@@ -43,6 +43,7 @@
 #include "shared/tb/event_log.h"
 #include "shared/run/hub.h"
 #include "learner/launch.h"
+#include "supervisor/external_learner.h"
 #include "supervisor/hosts_status.h"
 #include "supervisor/processes.h"
 #include "supervisor/run_setup.h"
@@ -109,6 +110,7 @@ class Supervisor {
  private:
   void prepare_run_dir();
   void create_processes();
+  void supervise();
   void reap();
   void on_exit(Process& p, const ExitInfo& exit);
   void spawn_learners_due();
@@ -136,6 +138,8 @@ class Supervisor {
   std::unique_ptr<ProcessTable> procs_;
   Process* learner_ = nullptr;          // rank 0 of the learners: "the learner"
   std::vector<Process*> learners_;      // every learner rank, rank 0 first
+  // learner.launch: external: the ranks are another launcher's (learners_ stays empty).
+  std::unique_ptr<ExternalLearner> external_;
   Process* hub_ = nullptr;  // writer.endpoint tcp://: the hub that joined hosts talk to
   Process* writer_ = nullptr;
   std::vector<Process*> actors_;
@@ -261,11 +265,14 @@ void Supervisor::report(bool final) {
   last_ = cur;
   std::string line = format_status_line(st);
   line += hosts_status_part(run::RunPaths(run_dir_), unix_time_s());
+  if (external_) line += external_->status_part();
   const int restarts = procs_->restarts();
   if (restarts > 0) line += " | restarts " + std::to_string(restarts);
   std::printf("%s%s\n", final ? "[final] " : "", line.c_str());
   std::fflush(stdout);
-  const std::string json = format_status_json(st);
+  const std::string json =
+      add_hosts_json(format_status_json(st), run::read_host_reports(run::RunPaths(run_dir_)),
+                     unix_time_s());
   metrics_ << json << "\n";
   metrics_.flush();
   tb_->write_line(json);  // best effort: a failure is one warning, never a stop
@@ -336,6 +343,14 @@ void Supervisor::stop_all() {
   stop_group(others, 30);
   stop_group({writer_}, 30);
   stop_group(learners_, 120);
+  if (external_) {
+    external_->stop(120, [this](double kill_in_s) {
+      std::printf("[supervisor] stopping for %.0f s: waiting for the external learner's "
+                  "checkpoint (killed in %.0f s if not done)\n",
+                  stop_clock_.seconds(), std::max(0.0, kill_in_s));
+      std::fflush(stdout);
+    });
+  }
 }
 
 void Supervisor::cleanup_shm() {
@@ -358,14 +373,17 @@ void Supervisor::create_processes() {
   };
   writer_ = add("writer", {"writer", "--run-dir", run_dir_}, ipc::kWriterSlot);
   // Data parallel: ranks 1 .. world_size - 1 have no stats slot; spawn_learners sets their
-  // arguments (and rank 0's) at every start of the group.
-  for (int r = 0; r < cfg_.learner.world_size; ++r) {
+  // arguments (and rank 0's) at every start of the group. An external launcher's ranks are
+  // watched through rank 0's stats slot instead.
+  if (cfg_.learner.launch == "external")
+    external_ = std::make_unique<ExternalLearner>(*stats_, ipc::kLearnerSlot, "[supervisor]");
+  for (int r = 0; !external_ && r < cfg_.learner.world_size; ++r) {
     Process* p = add(learner::learner_role_name(r), {"learner", "--run-dir", run_dir_},
                      r == 0 ? ipc::kLearnerSlot : -1);
     p->rank = r;
     learners_.push_back(p);
   }
-  learner_ = learners_.front();
+  if (!external_) learner_ = learners_.front();
   if (cfg_.evaluator.enabled)
     add("evaluator", {"evaluator", "--run-dir", run_dir_}, ipc::kEvaluatorSlot);
   if (run::hub_enabled(cfg_)) hub_ = add("hub", {"hub", "--run-dir", run_dir_}, ipc::kHubSlot);
@@ -378,6 +396,38 @@ void Supervisor::create_processes() {
     actors_.push_back(add("actor-" + std::to_string(i),
                           {"actor", "--run-dir", run_dir_, "--index", std::to_string(i)},
                           ipc::kFirstActorSlot + i));
+}
+
+// The loop of a running run: reaps and restarts the roles, watches heartbeats (and an external
+// learner), prints the status line, until a stop signal, a give-up or a limit sets stopping_.
+void Supervisor::supervise() {
+  last_ = take_snapshot(*stats_);
+  double next_report = cfg_.monitor.interval_s;
+  while (!stopping_) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (stop_signal_count() > 0) {
+      stopping_ = true;
+      break;
+    }
+    reap();
+    if (stopping_) break;
+    procs_->restart_due();
+    spawn_learners_due();
+    procs_->check_heartbeats(cfg_.monitor.heartbeat_timeout_s);
+    if (external_ && external_->watch(cfg_.monitor.heartbeat_timeout_s, cfg_.train.max_steps)) {
+      stopping_ = true;
+      break;
+    }
+    stats_->heartbeat(ipc::kSupervisorSlot);  // publishes its own resident memory (stats.h)
+    if (clock_.seconds() >= next_report) {
+      report(false);
+      next_report += cfg_.monitor.interval_s;
+    }
+    if (cfg_.train.max_seconds > 0 && clock_.seconds() >= cfg_.train.max_seconds) {
+      std::printf("[supervisor] train.max_seconds = %.0f reached\n", cfg_.train.max_seconds);
+      stopping_ = true;
+    }
+  }
 }
 
 int Supervisor::run() {
@@ -414,30 +464,13 @@ int Supervisor::run() {
   for (auto& p : procs_->all())
     if (p->rank < 0) procs_->spawn(*p);
   spawn_learners();
-
-  last_ = take_snapshot(*stats_);
-  double next_report = cfg_.monitor.interval_s;
-  while (!stopping_) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    if (stop_signal_count() > 0) {
-      stopping_ = true;
-      break;
-    }
-    reap();
-    if (stopping_) break;
-    procs_->restart_due();
-    spawn_learners_due();
-    procs_->check_heartbeats(cfg_.monitor.heartbeat_timeout_s);
-    stats_->heartbeat(ipc::kSupervisorSlot);  // publishes its own resident memory (stats.h)
-    if (clock_.seconds() >= next_report) {
-      report(false);
-      next_report += cfg_.monitor.interval_s;
-    }
-    if (cfg_.train.max_seconds > 0 && clock_.seconds() >= cfg_.train.max_seconds) {
-      std::printf("[supervisor] train.max_seconds = %.0f reached\n", cfg_.train.max_seconds);
-      stopping_ = true;
-    }
+  if (external_) {
+    std::printf("[supervisor] %s\n",
+                ExternalLearner::launch_hint(run_dir_, cfg_.learner.world_size).c_str());
+    std::fflush(stdout);
   }
+
+  supervise();
   if (stop_signal_count() >= 2) {
     procs_->kill_all_hard();
   } else {

@@ -90,6 +90,7 @@ struct LearnerConfig {
   std::string device = "auto";    // auto | cpu | cuda | cuda:N
   int threads = 2;                // torch intra-op threads for training
   int world_size = 1;             // data-parallel learner ranks (torch.distributed)
+  std::string launch = "supervisor";  // supervisor | external: who starts the learner ranks
 };
 
 struct MonitorConfig {

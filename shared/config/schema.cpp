@@ -255,8 +255,15 @@ std::vector<KeySpec> build_keys() {
           "Data-parallel learner ranks (torch.distributed: Gloo on the CPU, NCCL on CUDA). "
           "Each rank trains on learner.batch_size / world_size positions of the global batch "
           "(batch_size must divide evenly) and the gradients are averaged every step; rank 0 "
-          "publishes models and writes checkpoints. zeroplay train starts the ranks itself; "
-          "fixed for a run (a resume needs the same value)."),
+          "publishes models and writes checkpoints. Fixed for a run (a resume needs the same "
+          "value)."),
+      key(ZP_KEY(learner, launch), one_of({"supervisor", "external"}),
+          "Who starts the learner ranks. supervisor: zeroplay train spawns all "
+          "learner.world_size of them on its own host and restarts them. external: another "
+          "launcher (torchrun, srun, a script) runs `zeroplay learner --run-dir RUN` once per "
+          "rank, with rank 0 on the head's host and the run directory shared with the others; "
+          "train waits for rank 0, shows it, kills it when it hangs (its launcher restarts it) "
+          "and stops it with the run."),
 
       // --- monitor ------------------------------------------------------------------------
       key(ZP_KEY(monitor, interval_s), above(0, 3600), "Seconds between status lines."),

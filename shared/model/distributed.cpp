@@ -7,6 +7,7 @@
 
 #include "shared/model/distributed_impl.h"
 
+#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #include <c10/util/Logging.h>
@@ -61,9 +62,9 @@ class QuietC10 {
 c10::intrusive_ptr<c10d::Store> join_store(const DistOptions& o, const std::string& prefix) {
   c10d::TCPStoreOptions so;
   so.port = static_cast<uint16_t>(o.master_port);
-  so.isServer = o.rank == 0;
+  so.isServer = o.rank == 0 && !o.agent_store;
   so.numWorkers = static_cast<size_t>(o.world_size);
-  so.waitWorkers = true;
+  so.waitWorkers = !o.agent_store;  // the agent's store counts its own workers
   so.timeout = ms(o.connect_timeout_s);
   const std::string where = o.master_addr + ":" + std::to_string(o.master_port);
   const auto start = std::chrono::steady_clock::now();
@@ -71,9 +72,10 @@ c10::intrusive_ptr<c10d::Store> join_store(const DistOptions& o, const std::stri
     const QuietC10 quiet;
     auto store = c10::make_intrusive<c10d::TCPStore>(o.master_addr, so);
     store->setTimeout(ms(o.op_timeout_s));
-    return store;
+    if (o.store_prefix.empty()) return store;
+    return c10::make_intrusive<c10d::PrefixStore>(o.store_prefix, store);
   } catch (const c10::Error&) {
-    const std::string what = o.rank == 0 ? "not every one of the " + std::to_string(o.world_size) +
+    const std::string what = so.isServer ? "not every one of the " + std::to_string(o.world_size) +
                                                " ranks joined the TCPStore at " + where
                                          : "cannot reach the TCPStore at " + where;
     // One line, as people read it; c10's own message (retries, errno) only adds noise. The

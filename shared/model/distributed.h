@@ -4,6 +4,8 @@
 //
 // Rendezvous: rank 0 runs a c10d::TCPStore server on master_addr:master_port; every rank
 // (rank 0 too) connects to it as a client and waits until all world_size ranks have joined.
+// With agent_store (under torchrun) the launcher's agent already runs that server: every rank
+// is a client, and the group's keys go under store_prefix (one per restart of the group).
 // Over the store the ranks then build one process group:
 //   - ProcessGroupNCCL when `device` is CUDA and this build has NCCL (distributed_nccl.cpp,
 //     compiled in by CMake's ZEROPLAY_NCCL=AUTO where torch has CUDA and the wheel's
@@ -43,6 +45,9 @@ struct DistOptions {
   double op_timeout_s = 600.0;
   std::string device = "cpu";    // where the reduced tensors live ("cpu", "cuda:0", ...)
   std::string who = "learner";   // names this process in errors: "<who> rank <r>: ..."
+  // Another process (torchrun's agent) hosts the TCPStore: rank 0 joins it as a client too.
+  bool agent_store = false;
+  std::string store_prefix;      // this group's keys in the store start with it ("" = none)
 };
 
 class Communicator {

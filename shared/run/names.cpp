@@ -15,6 +15,7 @@
 
 #include "shared/core/error.h"
 #include "shared/core/parse.h"
+#include "shared/core/process.h"
 #include "shared/ipc/infer_slots.h"
 #include "shared/ipc/model_store.h"
 #include "shared/ipc/stats.h"
@@ -45,12 +46,6 @@ bool recently_touched(const std::string& name) {
   struct stat st;
   if (::stat(("/dev/shm/" + name).c_str(), &st) != 0) return false;
   return std::time(nullptr) - st.st_mtime < kGraceSeconds;
-}
-
-bool process_alive(int64_t pid) {
-  if (pid <= 0 || pid > INT32_MAX) return false;
-  // EPERM means the process exists but belongs to someone else: alive.
-  return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
 }
 
 }  // namespace

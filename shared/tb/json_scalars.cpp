@@ -64,7 +64,8 @@ const TagRules& status_tag_rules() {
                   {"sample_reuse", "learner/sample_reuse"},
                   {"rss", "memory/rss"},
                   {"resident", "memory/resident"},
-                  {"memory_", "memory/"}};
+                  {"memory_", "memory/"},
+                  {"hosts", "hosts"}};  // joined hosts: hosts/host-<id>/<field>
     r.fallback = "status";
     r.skip = {"time"};
     r.steps = {{"learner/", "learner_step"}};

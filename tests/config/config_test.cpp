@@ -39,6 +39,7 @@ using zp::config::load_config_string;
   X(learner.weight_decay) X(learner.lr_schedule) X(learner.value_loss_weight)                 \
   X(learner.window_positions) X(learner.min_positions) X(learner.sample_reuse)                \
   X(learner.publish_every_steps) X(learner.device) X(learner.threads) X(learner.world_size)   \
+  X(learner.launch)                                                                           \
   X(monitor.interval_s) X(monitor.heartbeat_timeout_s)                                        \
   X(train.max_steps) X(train.max_seconds)                                                     \
   X(evaluator.enabled) X(evaluator.every_versions) X(evaluator.games)                         \
@@ -125,6 +126,7 @@ Config all_changed() {
   c.learner.device = "cpu";
   c.learner.threads = 1;
   c.learner.world_size = 4;  // divides batch_size 100
+  c.learner.launch = "external";
   c.monitor.interval_s = 2.5;
   c.monitor.heartbeat_timeout_s = 61;
   c.train.max_steps = 9000000000LL;  // beyond int32

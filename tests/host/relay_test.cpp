@@ -8,6 +8,8 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <functional>
+#include <map>
+#include <nlohmann/json.hpp>
 #include <mutex>
 #include <thread>
 
@@ -17,6 +19,7 @@
 #include "shared/ipc/request.h"
 #include "shared/run/hub.h"
 #include "shared/run/names.h"
+#include "shared/tb/json_scalars.h"
 #include "supervisor/hosts_status.h"
 #include "tests/test_support.h"
 
@@ -148,4 +151,45 @@ TEST_CASE("host reports: JSON round trip, bad input, the status text", "[unit][h
   CHECK(run::hub_endpoint("tcp://10.77.0.1:5555") == "tcp://10.77.0.1:5557");
   CHECK_THROWS_AS(run::hub_endpoint("tcp://10.77.0.1:65534"), ConfigError);
   CHECK_THROWS_AS(run::hub_endpoint("ipc://x"), ConfigError);
+}
+
+TEST_CASE("host reports in metrics.jsonl and TensorBoard: one object per recent host",
+          "[unit][host]") {
+  run::HostReport a;
+  a.host_id = 1;
+  a.name = "node-a";
+  a.actors = 2;
+  a.actors_alive = 2;
+  a.positions = 5000;
+  a.positions_per_s = 35.5;
+  a.model_version = 7;
+  a.relayed_version = 8;
+  a.pending = 3;
+  a.acked = 400;
+  a.last_contact = 1000.0;
+  run::HostReport old = a;
+  old.host_id = 2;
+  old.last_contact = 1000.0 - 3600;  // silent for an hour: left out, as on the status line
+  const std::string base = "{\"elapsed_s\":12.0,\"positions_per_s\":80.0}";
+  CHECK(supervisor::add_hosts_json(base, {}, 1000.5) == base);
+  CHECK(supervisor::add_hosts_json(base, {old}, 1000.5) == base);
+  const std::string line = supervisor::add_hosts_json(base, {a, old}, 1000.5);
+  const auto j = nlohmann::json::parse(line);
+  CHECK(j["positions_per_s"] == 80.0);
+  REQUIRE(j["hosts"].size() == 1);
+  const auto& h = j["hosts"]["host-1"];
+  CHECK(h["name"] == "node-a");
+  CHECK(h["positions_per_s"] == 35.5);
+  CHECK(h["model_version"] == 7);
+  CHECK(h["pending"] == 3);
+  CHECK(h["contact_age_s"] == 0.5);
+  CHECK(h["stopped"] == 0);
+  // TensorBoard: hosts/host-1/<field>, every number of the report.
+  std::map<std::string, double> tags;
+  for (const auto& ev : tb::json_scalars(line, tb::status_tag_rules()))
+    for (const auto& s : ev.scalars) tags[s.tag] = s.value;
+  CHECK(tags.at("hosts/host-1/positions_per_s") == 35.5);
+  CHECK(tags.at("hosts/host-1/relayed_version") == 8);
+  CHECK(tags.at("hosts/host-1/acked") == 400);
+  CHECK(tags.count("hosts/host-1/name") == 0);  // strings carry no scalar
 }

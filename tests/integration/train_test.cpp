@@ -23,6 +23,7 @@
 #include "shared/ipc/channel.h"
 #include "shared/ipc/curve_keys.h"
 #include "shared/run/context.h"
+#include "shared/run/names.h"
 #include "shared/ipc/stats.h"
 #include "tests/integration/train_support.h"
 #include "tests/test_support.h"
@@ -476,4 +477,104 @@ TEST_CASE("train with learner.world_size 2: two Gloo learner ranks publish, rest
   CHECK(r.exit_code == 1);
   CHECK_THAT(r.output, Catch::Contains("--resume: learner.world_size is '2' in " + run +
                                        "/config.yaml, '1' now"));
+}
+
+// learner.launch: external (issue 12): `train` leaves the learner ranks to another launcher.
+// Three launchers in turn on one run: torchrun (the torch wheel's, two ranks; Ctrl-C at the
+// head stops them), two ranks started by hand with Slurm's variables, as srun starts them
+// (kill -9 of the head: rank 0 notices and stops the group), and a rank 0 with no live head
+// (it waits monitor.heartbeat_timeout_s, 30 s in tiny.yaml, then one error line).
+TEST_CASE("learner.launch external: torchrun's and srun-style ranks train for the head, stop "
+          "with it, and a rank 0 without a head gives up with one line",
+          "[integration][train]") {
+  const std::string python = ZP_PYTHON;
+  if (python.empty() ||
+      zp::test::run_command(python + " -c 'import torch.distributed.run' 2>&1").exit_code != 0) {
+    WARN("no torchrun: '" << python << "' cannot import torch.distributed.run; skipped");
+    if (std::getenv("ZP_CTEST") != nullptr) std::_Exit(zp::test::kSkipExitCode);
+    return;
+  }
+  zp::test::TempDir tmp;
+  const std::string run = tmp.path() + "/run";
+  const std::vector<std::string> external = {"--set", "learner.launch=external", "--set",
+                                             "learner.world_size=2", "--set",
+                                             "evaluator.enabled=false"};
+  auto train = start_train(run, external);
+  auto stats = attach(run);
+  REQUIRE(stats);
+  auto learner = [&](zp::ipc::Counter c) { return stats->get(zp::ipc::kLearnerSlot, c); };
+  auto out = [&] { return zp::test::read_text(run + ".out"); };
+  REQUIRE(wait_until([&] { return out().find("learner: external, not attached") !=
+                                  std::string::npos; }, 60));
+  INFO(out());
+  CHECK_THAT(out(), Catch::Contains("learner.launch is external: start the 2 learner rank(s) "
+                                    "yourself, rank 0 on this host"));
+  CHECK(learner(zp::ipc::kModelVersion) == 0);  // nobody spawned a learner
+
+  // torchrun: its agent hosts the TCPStore on the master port; both ranks join it as clients.
+  const std::string torchrun_out = tmp.path() + "/torchrun.out";
+  auto torchrun = std::make_unique<ChildProcess>(
+      std::vector<std::string>{python, "-m", "torch.distributed.run", "--nnodes", "1",
+                               "--nproc-per-node", "2", "--master-addr", "127.0.0.1",
+                               "--master-port", std::to_string(zp::test::free_tcp_port()),
+                               "--no-python", zp::test::zeroplay_binary(), "learner",
+                               "--run-dir", run},
+      torchrun_out);
+  bool ok = wait_until(
+      [&] { return learner(zp::ipc::kModelVersion) >= 3 && learner(zp::ipc::kTrainSteps) >= 20; },
+      240);
+  INFO(zp::test::read_text(torchrun_out));
+  REQUIRE(ok);
+  CHECK_THAT(out(), Catch::Contains("external learner rank 0 attached (pid"));
+  CHECK_THAT(zp::test::read_text(run + "/logs/learner.log"),
+             Catch::Contains("learner rank 0 of 2 (torchrun): joining the group"));
+  CHECK_THAT(zp::test::read_text(run + "/logs/learner-1.log"),
+             Catch::Contains("rank 1 of 2: joined (gloo)"));
+  stats.reset();
+  train->signal(SIGINT);
+  CHECK(train->wait(180) == 0);
+  CHECK(torchrun->wait(60) == 0);  // rank 0 saved and stopped rank 1: the job succeeded
+  CHECK_THAT(zp::test::read_text(run + "/logs/learner.log"), Catch::Contains("stop requested"));
+  CHECK_THAT(zp::test::read_text(run + "/logs/learner-1.log"),
+             Catch::Contains("rank 1: stopped by rank 0 at step"));
+
+  // srun-style: SLURM_PROCID / SLURM_NTASKS with an exported MASTER_ADDR / MASTER_PORT; rank 0
+  // hosts the store. The head resumes, the ranks go on from the checkpoint; then the head is
+  // killed with -9, and rank 0 stops the group on its own.
+  std::vector<std::string> resume = external;
+  resume.push_back("--resume");
+  train = start_train(run, resume);
+  stats = attach(run);
+  REQUIRE(stats);
+  const std::string port = std::to_string(zp::test::free_tcp_port());
+  std::vector<std::unique_ptr<ChildProcess>> ranks;
+  for (int r = 0; r < 2; ++r)
+    ranks.push_back(std::make_unique<ChildProcess>(
+        std::vector<std::string>{"/usr/bin/env", "SLURM_PROCID=" + std::to_string(r),
+                                 "SLURM_NTASKS=2", "MASTER_ADDR=127.0.0.1", "MASTER_PORT=" + port,
+                                 zp::test::zeroplay_binary(), "learner", "--run-dir", run},
+        tmp.path() + "/srun-" + std::to_string(r) + ".out"));
+  ok = wait_until([&] { return learner(zp::ipc::kModelVersion) >= 5; }, 240);
+  INFO(zp::test::read_text(tmp.path() + "/srun-0.out"));
+  REQUIRE(ok);
+  CHECK_THAT(zp::test::read_text(run + "/logs/learner.log"),
+             Catch::Contains("learner rank 0 of 2 (slurm)"));
+  stats.reset();
+  train->signal(SIGKILL);
+  train->wait(30);
+  CHECK(ranks[0]->wait(60) == 0);
+  CHECK(ranks[1]->wait(60) == 0);
+  CHECK_THAT(zp::test::read_text(run + "/logs/learner.log"),
+             Catch::Contains("(zeroplay train, pid " + std::to_string(train->pid()) +
+                             ") is gone; stopping"));
+
+  // No head: the dead head's stats block is still there, its pid is not alive.
+  const auto r = zp::test::run_command("RANK=0 WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=" +
+                                       port + " timeout 120 " + zp::test::zeroplay_binary() +
+                                       " learner --run-dir " + run + " 2>&1");
+  INFO(r.output);
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.output, Catch::Contains("waiting for the head of run"));
+  CHECK_THAT(r.output, Catch::Contains("no `zeroplay train` of run"));
+  zp::run::remove_stale_objects(zp::run::load_run_context(run).names.run_id);  // the dead head's
 }

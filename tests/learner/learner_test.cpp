@@ -879,6 +879,53 @@ TEST_CASE("learner rank: the command line, then torchrun's, then Slurm's variabl
   CHECK(zp::learner::learner_role_name(3) == "learner-3");
 }
 
+TEST_CASE("learner rank under torchrun and srun: the local rank picks the GPU, torchrun's agent "
+          "store is joined as a client under a prefix per restart",
+          "[unit][learner]") {
+  using zp::learner::resolve_learner_rank;
+  zp::config::Config cfg;
+  cfg.learner.world_size = 4;
+  std::map<std::string, std::string> env = {{"RANK", "3"}, {"WORLD_SIZE", "4"},
+                                            {"MASTER_ADDR", "node0"}, {"MASTER_PORT", "29500"}};
+  const zp::learner::EnvLookup lookup = [&env](const char* k) -> const char* {
+    const auto it = env.find(k);
+    return it == env.end() ? nullptr : it->second.c_str();
+  };
+  // A launcher that sets no local rank: the rank stands in (one node).
+  auto r = resolve_learner_rank(cfg, {}, lookup);
+  CHECK(r.local_rank == 3);
+  CHECK_FALSE(r.agent_store);
+  CHECK(r.store_prefix.empty());
+  // torchrun on two nodes of two ranks each: global rank 3 is local rank 1 on the second node;
+  // its agent hosts the store, and a restarted group uses fresh keys.
+  env["LOCAL_RANK"] = "1";
+  env["TORCHELASTIC_USE_AGENT_STORE"] = "True";
+  env["TORCHELASTIC_RESTART_COUNT"] = "2";
+  r = resolve_learner_rank(cfg, {}, lookup);
+  CHECK(r.rank == 3);
+  CHECK(r.local_rank == 1);
+  CHECK(r.agent_store);
+  CHECK(r.store_prefix == "zeroplay/2/");
+  env["TORCHELASTIC_USE_AGENT_STORE"] = "False";
+  CHECK_FALSE(resolve_learner_rank(cfg, {}, lookup).agent_store);
+  env["LOCAL_RANK"] = "x";
+  try {
+    resolve_learner_rank(cfg, {}, lookup);
+    FAIL("a malformed LOCAL_RANK was taken");
+  } catch (const zp::ConfigError& e) {
+    CHECK_THAT(e.what(), Catch::Contains("LOCAL_RANK is 'x'"));
+  }
+  // srun: SLURM_LOCALID; Slurm has no agent store.
+  env = {{"SLURM_PROCID", "2"}, {"SLURM_NTASKS", "4"}, {"SLURM_LOCALID", "0"},
+         {"MASTER_ADDR", "node1"}, {"MASTER_PORT", "29500"},
+         {"TORCHELASTIC_USE_AGENT_STORE", "True"}};
+  r = resolve_learner_rank(cfg, {}, lookup);
+  CHECK(r.source == "slurm");
+  CHECK(r.rank == 2);
+  CHECK(r.local_rank == 0);
+  CHECK_FALSE(r.agent_store);
+}
+
 TEST_CASE("learner: two Gloo ranks train in lock step, rank 0 alone publishes; a changed "
           "world size is refused on resume", "[integration][learner]") {
   using namespace zp::ipc;
