@@ -33,6 +33,7 @@ struct SearchConfig {
   int gumbel_considered = 16;  // gumbel: actions sequential halving starts with
   float gumbel_c_visit = 50.0f;  // gumbel: sigma(q) = (c_visit + max N) * c_scale * q
   float gumbel_c_scale = 0.1f;
+  int gumbel_noise_moves = 0;  // gumbel self-play: Gumbel noise on the first N plies; 0 = all
   double full_search_prob = 1.0;  // playout caps: share of moves with a full search
   int fast_simulations = 0;       // playout caps: simulations of the other moves (0 = off)
 };

@@ -140,6 +140,11 @@ std::vector<KeySpec> build_keys() {
       key(ZP_KEY(search, gumbel_c_scale), above(0, 1000),
           "Gumbel search: c_scale of sigma(q); higher trusts the search's values more against "
           "the prior."),
+      key(ZP_KEY(search, gumbel_noise_moves), range(0, 1000),
+          "Gumbel search in self-play: the move choice has Gumbel noise (variety) for the "
+          "first this many plies only; later moves take sequential halving's best action, so "
+          "games end closer to the value of good play. 0 = noise on every move (the paper's "
+          "self-play). The policy targets are the same either way."),
       key(ZP_KEY(search, full_search_prob), range(0, 1),
           "Playout-cap randomization (KataGo): share of moves searched with search.simulations "
           "and used as policy targets. The others get search.fast_simulations, no root noise, "

@@ -42,15 +42,17 @@ void Tree::reset(const game::State& root) {
   begin_search();
 }
 
-void Tree::set_search_budget(int simulations, bool root_noise) {
+void Tree::set_search_budget(int simulations, bool root_noise, bool move_noise) {
   ZP_CHECK_GE(simulations, 1);
   next_budget_ = simulations;
   next_noise_ = root_noise;
+  next_move_noise_ = move_noise;
 }
 
 void Tree::begin_search() {
   budget_ = next_budget_;
   root_noise_ = next_noise_;
+  move_noise_ = next_move_noise_;
   noise_applied_ = false;
   search_started_ = search_done_ = 0;
   schedule_ = nullptr;

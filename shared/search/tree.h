@@ -97,8 +97,11 @@ class Tree {
   const game::State& root_state() const { return *root_state_; }
   // The budget and root noise of the searches that start from the next reset() or advance()
   // (default: params.simulations, noise on). With root_noise false no Dirichlet noise is mixed
-  // into the root priors (the Gumbel noise of move selection stays). For playout caps.
-  void set_search_budget(int simulations, bool root_noise);
+  // into the root priors (the Gumbel noise of move selection stays). For playout caps. With
+  // move_noise false a Gumbel search draws no Gumbel noise (as with params.gumbel_scale 0):
+  // its move is sequential halving's best by logits + sigma(completed Q) (self-play after
+  // search.gumbel_noise_moves plies). The improved-policy target does not depend on it.
+  void set_search_budget(int simulations, bool root_noise, bool move_noise = true);
   int search_budget() const { return next_budget_; }
 
   // True once the search has spent its budget (or the root is terminal).
@@ -190,8 +193,10 @@ class Tree {
   bool noise_applied_ = false;
   int next_budget_;               // budget of the next search
   bool next_noise_ = true;
+  bool next_move_noise_ = true;
   int budget_;                    // budget of the current search
   bool root_noise_ = true;
+  bool move_noise_ = true;        // Gumbel noise in this search's move choice
   // Gumbel state: raw network value per pool node (for the player to move there), this
   // search's per-root-child Gumbel noise and visits (pending included), and counters.
   std::vector<float> raw_value_, spare_raw_;

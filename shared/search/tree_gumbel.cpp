@@ -93,7 +93,7 @@ void Tree::begin_gumbel_search() {
   const int k = pool_[0].num_children;
   for (int i = 0; i < k; ++i) {
     search_visits_[i] = 0;
-    root_gumbel_[i] = params_.gumbel_scale > 0.0f
+    root_gumbel_[i] = params_.gumbel_scale > 0.0f && move_noise_
                           ? params_.gumbel_scale * gumbel::gumbel_from_uniform(rng_.uniform())
                           : 0.0f;
   }

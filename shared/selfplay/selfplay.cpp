@@ -23,6 +23,7 @@ SelfPlayLoop::SelfPlayLoop(const game::Game& game, const config::Config& config,
       leaves_per_round_(config.search.leaves_per_round),
       temperature_(config.search.temperature),
       temperature_moves_(config.search.temperature_moves),
+      gumbel_noise_moves_(config.search.gumbel_noise_moves),
       actor_id_(actor_id),
       simulations_(config.search.simulations),
       fast_simulations_(config.search.fast_simulations),
@@ -41,13 +42,15 @@ SelfPlayLoop::SelfPlayLoop(const game::Game& game, const config::Config& config,
   for (int g = 0; g < groups; ++g) groups_.push_back({g * games / groups, (g + 1) * games / groups});
 }
 
-void SelfPlayLoop::draw_search(Slot& s) {
+void SelfPlayLoop::draw_search(Slot& s, int move_number) {
   s.full = fast_simulations_ <= 0 || cap_rng_.uniform() < full_search_prob_;
-  s.tree->set_search_budget(s.full ? simulations_ : fast_simulations_, /*root_noise=*/s.full);
+  const bool move_noise = gumbel_noise_moves_ <= 0 || move_number < gumbel_noise_moves_;
+  s.tree->set_search_budget(s.full ? simulations_ : fast_simulations_, /*root_noise=*/s.full,
+                            move_noise);
 }
 
 void SelfPlayLoop::start_game(Slot& s) {
-  draw_search(s);
+  draw_search(s, initial_->move_number());
   s.tree->reset(*initial_);
   s.record = data::GameRecord{};
   s.record.actor_id = actor_id_;
@@ -81,7 +84,7 @@ void SelfPlayLoop::play_move(Slot& s, std::vector<data::GameRecord>* finished) {
   const float t = move_number < temperature_moves_ ? temperature_ : 0.0f;
   const game::Action a = tree.choose_move(t);
   s.record.add_position(a, dense_policy_.data(), s.full);
-  draw_search(s);
+  draw_search(s, move_number + 1);
   tree.advance(a);
   ++stats_.positions;
   const game::State& st = tree.root_state();

@@ -97,7 +97,9 @@ class SelfPlayLoop {
   void start_game(Slot& s);
   void play_move(Slot& s, std::vector<data::GameRecord>* finished);
   // Draws full or fast for the slot's next search and sets the tree's budget.
-  void draw_search(Slot& s);
+  // The next search of `s`, whose root is ply `move_number`: full or fast (playout caps), and
+  // with or without Gumbel move noise (search.gumbel_noise_moves).
+  void draw_search(Slot& s, int move_number);
 
   const game::Game& game_;
   nn::Backend& backend_;
@@ -105,6 +107,7 @@ class SelfPlayLoop {
   const int leaves_per_round_;
   const float temperature_;
   const int temperature_moves_;
+  const int gumbel_noise_moves_;  // 0 = every move
   const uint32_t actor_id_;
   const int simulations_, fast_simulations_;
   const double full_search_prob_;

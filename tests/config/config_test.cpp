@@ -29,6 +29,7 @@ using zp::config::load_config_string;
   X(search.temperature) X(search.temperature_moves) X(search.reuse_tree)                      \
   X(search.algorithm) X(search.gumbel_considered) X(search.gumbel_c_visit)                    \
   X(search.gumbel_c_scale) X(search.full_search_prob) X(search.fast_simulations)              \
+  X(search.gumbel_noise_moves)                                                                \
   X(model.blocks) X(model.channels) X(model.policy_channels) X(model.value_channels)          \
   X(model.value_hidden) X(model.device) X(model.precision) X(model.threads)                   \
   X(model.cuda_graphs) X(actors.pipeline) X(actors.devices)                                   \
@@ -88,6 +89,7 @@ Config all_changed() {
   c.search.gumbel_considered = 8;
   c.search.gumbel_c_visit = 40.0f;
   c.search.gumbel_c_scale = 0.2f;
+  c.search.gumbel_noise_moves = 12;
   c.search.full_search_prob = 0.25;
   c.search.fast_simulations = 50;
   c.model.blocks = 7;

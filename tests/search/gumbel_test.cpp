@@ -186,3 +186,28 @@ TEST_CASE("gumbel: budgets count this search only, with tree reuse and playout c
   for (float t : target) sum += t;
   CHECK(sum == Approx(1.0));
 }
+
+TEST_CASE("gumbel: without move noise (search.gumbel_noise_moves) every seed plays sequential "
+          "halving's best action; with it, the choice varies",
+          "[unit][search][gumbel]") {
+  const auto g = zp::game::make_game("connect4");
+  FirstMoveBackend backend(*g);
+  zp::search::SearchParams p = gumbel_params(100, 16);
+  p.gumbel_scale = 1.0f;  // self-play's noise
+  auto move_of = [&](uint64_t seed, bool move_noise) {
+    zp::search::Tree tree(*g, p, seed);
+    tree.set_leaf_observer(&backend);
+    tree.set_search_budget(100, /*root_noise=*/true, move_noise);
+    tree.reset(*g->new_initial_state());
+    zp::selfplay::run_search(tree, backend, 2);
+    return tree.choose_move(0.0f);
+  };
+  std::vector<int> noisy(7, 0);
+  for (uint64_t seed = 1; seed <= 60; ++seed) {
+    INFO("seed " << seed);
+    CHECK(move_of(seed, /*move_noise=*/false) == 6);  // the best value, kValue[6] = 0.8
+    ++noisy[move_of(seed, /*move_noise=*/true)];
+  }
+  CHECK(noisy[6] < 60);  // Gumbel noise made some seed play another action
+  CHECK(noisy[6] > 0);
+}
