@@ -55,12 +55,6 @@ long count_field(const nlohmann::json& j, const char* key) {
   return j.at(key).get<long>();
 }
 
-int64_t actor_sum(zp::ipc::Stats& s, zp::ipc::Counter c) {
-  int64_t n = 0;
-  for (int a = 0; a < s.num_actors(); ++a) n += s.get(zp::ipc::kFirstActorSlot + a, c);
-  return n;
-}
-
 // Every record in the run's shards; fails the test on an invalid shard or a duplicate.
 size_t count_records(const std::string& run_dir) {
   std::set<std::pair<uint32_t, uint64_t>> seen;
