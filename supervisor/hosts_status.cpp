@@ -14,6 +14,11 @@ namespace {
 constexpr double kForgetS = 600.0;
 constexpr double kSilentS = 10.0;
 
+// Whether `r` is on the status line and in metrics.jsonl: heard from in the last kForgetS.
+bool recent(const run::HostReport& r, double now_unix) {
+  return now_unix - r.last_contact <= kForgetS;
+}
+
 }  // namespace
 
 std::string format_host(const run::HostReport& r, double now_unix) {
@@ -28,10 +33,10 @@ std::string format_host(const run::HostReport& r, double now_unix) {
   return line;
 }
 
-std::string hosts_status_part(const run::RunPaths& paths, double now_unix) {
+std::string hosts_status_part(const std::vector<run::HostReport>& reports, double now_unix) {
   std::string out;
-  for (const run::HostReport& r : run::read_host_reports(paths)) {
-    if (now_unix - r.last_contact > kForgetS) continue;
+  for (const run::HostReport& r : reports) {
+    if (!recent(r, now_unix)) continue;
     out += (out.empty() ? " | hosts: " : "; ") + format_host(r, now_unix);
   }
   return out;
@@ -41,8 +46,8 @@ std::string add_hosts_json(const std::string& status_json,
                            const std::vector<run::HostReport>& reports, double now_unix) {
   nlohmann::json hosts = nlohmann::json::object();
   for (const run::HostReport& r : reports) {
+    if (!recent(r, now_unix)) continue;
     const double ago = std::max(0.0, now_unix - r.last_contact);
-    if (ago > kForgetS) continue;
     hosts["host-" + std::to_string(r.host_id)] = {
         {"name", r.name},
         {"actors", r.actors},

@@ -263,16 +263,17 @@ void Supervisor::report(bool final) {
   const Status st = compute_status(last_, cur, clock_.seconds(),
                                    selfplay::SelfPlayLoop::batch_capacity(cfg_));
   last_ = cur;
+  // The joined hosts' reports, read once for the line and for metrics.jsonl.
+  const std::vector<run::HostReport> hosts = run::read_host_reports(run::RunPaths(run_dir_));
+  const double now_unix = unix_time_s();
   std::string line = format_status_line(st);
-  line += hosts_status_part(run::RunPaths(run_dir_), unix_time_s());
+  line += hosts_status_part(hosts, now_unix);
   if (external_) line += external_->status_part();
   const int restarts = procs_->restarts();
   if (restarts > 0) line += " | restarts " + std::to_string(restarts);
   std::printf("%s%s\n", final ? "[final] " : "", line.c_str());
   std::fflush(stdout);
-  const std::string json =
-      add_hosts_json(format_status_json(st), run::read_host_reports(run::RunPaths(run_dir_)),
-                     unix_time_s());
+  const std::string json = add_hosts_json(format_status_json(st), hosts, now_unix);
   metrics_ << json << "\n";
   metrics_.flush();
   tb_->write_line(json);  // best effort: a failure is one warning, never a stop
