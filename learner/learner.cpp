@@ -211,7 +211,8 @@ Learner::Learner(run::Role& role, const LearnerRank& rank)
       stats_(leader_ ? &role.stats() : nullptr),
       store_(leader_ ? ipc::ModelStore::open(ctx_.names.models) : nullptr),
       trainer_(make_trainer()),
-      window_(*game_, cfg_.learner.window_positions),
+      window_(*game_, cfg_.learner.window_positions,
+              static_cast<float>(cfg_.learner.value_target_q)),
       watcher_(ctx_.shards_dir(), *game_),
       // At least one position per rank's share (ReplayWindow::sample).
       min_positions_(std::max(world_, std::min(cfg_.learner.min_positions,

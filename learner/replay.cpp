@@ -32,13 +32,15 @@ void fill_policy_row(const data::GameRecord& record, size_t i, float* pi) {
 
 }  // namespace
 
-ReplayWindow::ReplayWindow(const game::Game& game, int capacity)
+ReplayWindow::ReplayWindow(const game::Game& game, int capacity, float search_value_weight)
     : game_(game),
       capacity_(capacity),
       obs_size_(game.observation_shape().size()),
       num_actions_(game.num_actions()),
-      num_symmetries_(game.num_symmetries()) {
+      num_symmetries_(game.num_symmetries()),
+      search_value_weight_(search_value_weight) {
   ZP_CHECK_GT(capacity, 0);
+  ZP_CHECK(search_value_weight >= 0.0f && search_value_weight <= 1.0f);
   obs_.assign(static_cast<size_t>(capacity) * obs_size_, 0.0f);
   policy_.assign(static_cast<size_t>(capacity) * num_actions_, 0.0f);
   value_.assign(static_cast<size_t>(capacity), 0.0f);
@@ -55,6 +57,8 @@ void ReplayWindow::add_record(const data::GameRecord& record) {
   ZP_CHECK_EQ(static_cast<int>(record.num_actions), num_actions_);
   ZP_CHECK_EQ(record.policy_offsets.size(), record.moves.size() + 1);
   const size_t n = record.moves.size();
+  const bool mix = search_value_weight_ > 0.0f && record.has_search_values();
+  ZP_CHECK(!record.has_search_values() || record.search_values.size() == n);
   // Positions that would be overwritten by later positions of the same game are skipped, but
   // the state still has to be replayed through them.
   const size_t keep_from = n > static_cast<size_t>(capacity_) ? n - capacity_ : 0;
@@ -68,7 +72,10 @@ void ReplayWindow::add_record(const data::GameRecord& record) {
       std::fill(pi, pi + num_actions_, 0.0f);
       if (record.policy_target(i)) fill_policy_row(record, i, pi);
       const float z = static_cast<float>(record.result);
-      value_[r] = state->current_player() == 0 ? z : -z;
+      const float own = state->current_player() == 0 ? z : -z;
+      value_[r] = mix ? (1.0f - search_value_weight_) * own +
+                            search_value_weight_ * record.search_values[i]
+                      : own;
       version_[r] = record.model_version;
       ++next_;
     }

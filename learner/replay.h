@@ -5,7 +5,9 @@
 //   obs_    [capacity, planes * height * width]  Game::write_observation of the position
 //   policy_ [capacity, num_actions]              dense search policy, sums to 1; all zeros for a
 //                                                fast playout-cap search (no policy target)
-//   value_  [capacity]                           game result for the player to move there
+//   value_  [capacity]                           value target for the player to move there: the
+//                                                game result, mixed with the search value
+//                                                (learner.value_target_q)
 //   version_[capacity]                           model_version of the game's record (staleness)
 // Rows are written at `next_ % capacity`, so once full the oldest position is overwritten
 // first. A game longer than the window keeps only its last `capacity` positions.
@@ -26,8 +28,9 @@ namespace zp::learner {
 
 class ReplayWindow {
  public:
-  // `capacity` > 0 positions. `game` must outlive the window.
-  ReplayWindow(const game::Game& game, int capacity);
+  // `capacity` > 0 positions. `game` must outlive the window. `search_value_weight` in [0, 1]
+  // is the share of the search value in the value target (learner.value_target_q).
+  ReplayWindow(const game::Game& game, int capacity, float search_value_weight = 0.0f);
 
   // Replays `record`'s moves from the initial position and appends one example per position
   // (before each move). Precondition: the record was checked with data::validate_record for
@@ -36,8 +39,11 @@ class ReplayWindow {
   // Policy target: the record's sparse distribution made dense and normalised to sum 1 (a
   // position with no visit mass gets a one-hot on the move played); a position without a full
   // search (record.policy_target(i) false) gets zeros, which the trainer's loss skips. Value
-  // targets come from every position. Value target: the result
-  // for player 0 when player 0 is to move, negated when player 1 is.
+  // targets come from every position. Value target: z, the result for player 0 when player 0
+  // is to move, negated when player 1 is; with a search value weight w and a record that
+  // stores search values (version 3), (1 - w) z + w v, v the position's search value for the
+  // player to move (KataGo's and the Oracle Connect Four write-up's z/q mix). A record without
+  // them (versions 1 and 2) gives z alone.
   void add_record(const data::GameRecord& record);
 
   // Positions currently held (<= capacity) and positions ever added (including those of a
@@ -81,6 +87,7 @@ class ReplayWindow {
   const int obs_size_;
   const int num_actions_;
   const int num_symmetries_;
+  const float search_value_weight_;
   int64_t next_ = 0;  // positions ever added; the next row written is next_ % capacity_
   std::vector<float> obs_, policy_, value_;
   std::vector<int64_t> version_;

@@ -84,6 +84,7 @@ struct LearnerConfig {
   double weight_decay = 1e-4;
   std::string lr_schedule = "constant";  // constant | cosine (over train.max_steps)
   double value_loss_weight = 1.0;
+  double value_target_q = 0.0;
   int window_positions = 200000;  // replay window: the most recent positions
   int min_positions = 5000;       // wait for this many before the first step
   double sample_reuse = 4.0;      // target samples trained per position generated

@@ -242,6 +242,11 @@ std::vector<KeySpec> build_keys() {
           "a resumed run starts a new time budget, so its schedule restarts)."),
       key(ZP_KEY(learner, value_loss_weight), range(0, 100),
           "Weight of the value loss against the policy loss."),
+      key(ZP_KEY(learner, value_target_q), range(0, 1),
+          "Share of the search's value in the value target: (1 - q) * game result + q * the "
+          "root value the actor's search found for the position (records of version 3 store "
+          "it; older records train on the game result alone). 0 = the game result only, as "
+          "AlphaZero."),
       key(ZP_KEY(learner, window_positions), range(1, 1000000000),
           "Replay window: training samples from the most recent this many positions."),
       key(ZP_KEY(learner, min_positions), range(1, 1000000000),

@@ -2,6 +2,7 @@
 
 #include <xxhash.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "shared/core/bytes.h"
@@ -10,9 +11,12 @@ namespace zp::data {
 
 uint64_t checksum64(const void* data, size_t n) { return XXH64(data, n, 0); }
 
-void GameRecord::add_position(game::Action move, const float* dense_policy, bool full_search) {
+void GameRecord::add_position(game::Action move, const float* dense_policy, bool full_search,
+                              float search_value) {
   moves.push_back(move);
   flags.push_back(full_search ? kPositionFullSearch : 0);
+  search_values.push_back(std::isfinite(search_value) ? std::clamp(search_value, -1.0f, 1.0f)
+                                                      : 0.0f);
   for (int a = 0; a < num_actions; ++a)
     if (dense_policy[a] > 0.0f) policy.push_back({static_cast<uint16_t>(a), dense_policy[a]});
   policy_offsets.push_back(static_cast<uint32_t>(policy.size()));
@@ -21,6 +25,7 @@ void GameRecord::add_position(game::Action move, const float* dense_policy, bool
 void encode_record(const GameRecord& r, std::string* out) {
   ZP_CHECK_EQ(r.policy_offsets.size(), r.moves.size() + 1);
   ZP_CHECK_EQ(r.flags.size(), r.moves.size());
+  ZP_CHECK(r.search_values.empty() || r.search_values.size() == r.moves.size());
   ZP_CHECK_LE(r.game_name.size(), 255u);
   const size_t start = out->size();
   put<uint32_t>(out, kRecordMagic);
@@ -39,6 +44,9 @@ void encode_record(const GameRecord& r, std::string* out) {
   put<uint16_t>(out, static_cast<uint16_t>(r.moves.size()));
   for (game::Action a : r.moves) put<uint16_t>(out, static_cast<uint16_t>(a));
   for (uint8_t f : r.flags) put<uint8_t>(out, f);
+  // A record built without search values (tests, tools) is written with 0s.
+  for (size_t i = 0; i < r.moves.size(); ++i)
+    put<float>(out, r.search_values.empty() ? 0.0f : r.search_values[i]);
   for (size_t i = 0; i < r.moves.size(); ++i) {
     const uint32_t b = r.policy_offsets[i], e = r.policy_offsets[i + 1];
     put<uint16_t>(out, static_cast<uint16_t>(e - b));
@@ -111,6 +119,16 @@ GameRecord decode_record(std::string_view bytes) {
       f = rd.get<uint8_t>();
       if (f & ~kPositionFullSearch)
         throw FormatError("record position flags " + std::to_string(f) + " has unknown bits");
+    }
+  }
+  if (version >= 3) {
+    r.search_values.resize(n);
+    for (uint16_t i = 0; i < n; ++i) {
+      const float v = rd.get<float>();
+      if (!(v >= -1.0f && v <= 1.0f))
+        throw FormatError("record search value at position " + std::to_string(i) +
+                          " is not in [-1, 1]");
+      r.search_values[i] = v;
     }
   }
   r.policy_offsets.assign(1, 0);

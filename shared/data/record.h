@@ -1,7 +1,7 @@
 // A finished self-play game as the actors send it and the shards store it.
 //
 // Wire format (little-endian), documented field by field in docs/formats.md:
-//   u32 magic 0x3152505A ("ZPR1")   u16 version (2; 1 is still read)   u16 reserved (0)
+//   u32 magic 0x3152505A ("ZPR1")   u16 version (3; 1 and 2 are still read)   u16 reserved (0)
 //   u32 payload_bytes
 //   payload:
 //     u32 actor_id   u64 sequence   i64 model_version
@@ -11,6 +11,8 @@
 //     num_moves x u16 action
 //     num_moves x u8 flags: bit 0 = full search, a policy target (playout caps); version 2 only,
 //                           version 1 records read as all full searches
+//     num_moves x f32 search value: the search's value of the position for the player to move
+//                           there, in [-1, 1]; version 3 only (older records have none)
 //     num_moves x { u16 k, k x (u16 action, f32 probability) }   visit distribution per position
 //   u64 xxh64 of every byte before it (header and payload)
 // Decoding checks the magic, version, lengths, checksum and value ranges and throws
@@ -28,7 +30,7 @@
 namespace zp::data {
 
 constexpr uint32_t kRecordMagic = 0x3152505A;  // "ZPR1" read as little-endian bytes
-constexpr uint16_t kRecordVersion = 2;
+constexpr uint16_t kRecordVersion = 3;
 constexpr uint16_t kOldestRecordVersion = 1;  // still decoded
 constexpr uint8_t kPositionFullSearch = 1;    // flags bit 0
 constexpr size_t kRecordHeaderBytes = 12;     // magic, version, reserved, payload_bytes
@@ -53,12 +55,18 @@ struct GameRecord {
   // One byte per position: kPositionFullSearch when its search was a full one (its policy is a
   // training target); fast playout-cap searches have 0.
   std::vector<uint8_t> flags;
+  // One per position: the search's value for the player to move there (Tree::search_value), or
+  // empty for a record of version 1 or 2, which did not store it.
+  std::vector<float> search_values;
 
   size_t num_positions() const { return moves.size(); }
   bool policy_target(size_t i) const { return flags[i] & kPositionFullSearch; }
-  // Appends position i's search distribution from a dense vector (zeros are skipped);
-  // `full_search` false marks a fast playout-cap search (not a policy target).
-  void add_position(game::Action move, const float* dense_policy, bool full_search = true);
+  bool has_search_values() const { return !search_values.empty(); }
+  // Appends position i's search distribution from a dense vector (zeros are skipped) and its
+  // search value (clamped to [-1, 1]); `full_search` false marks a fast playout-cap search (not
+  // a policy target).
+  void add_position(game::Action move, const float* dense_policy, bool full_search = true,
+                    float search_value = 0.0f);
 };
 
 // Serialises `r` (appends to `out`).

@@ -28,6 +28,14 @@ float mixed_value(int k, const int* visits, const float* q, const float* prior, 
   return static_cast<float>((raw_value + sum_visits * weighted_q) / (sum_visits + 1.0));
 }
 
+float completed_value(int k, const int* visits, const float* q, const float* prior,
+                      float raw_value, const float* pi) {
+  const float fill = mixed_value(k, visits, q, prior, raw_value);
+  double v = 0.0;
+  for (int i = 0; i < k; ++i) v += static_cast<double>(pi[i]) * (visits[i] > 0 ? q[i] : fill);
+  return static_cast<float>(v);
+}
+
 void transformed_completed_q(int k, const int* visits, const float* q, const float* prior,
                              float raw_value, const QTransform& t, float* out) {
   const float fill = mixed_value(k, visits, q, prior, raw_value);

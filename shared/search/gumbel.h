@@ -32,6 +32,14 @@ float mixed_value(int k, const int* visits, const float* q, const float* prior, 
 void transformed_completed_q(int k, const int* visits, const float* q, const float* prior,
                              float raw_value, const QTransform& t, float* out);
 
+// The value of the policy `pi` under the completed Q-values: sum_i pi[i] * completed_q[i],
+// where visited children keep q and unvisited ones get mixed_value(). With pi the improved
+// policy, it is the search's value of the node (the self-play value target mixed into the game
+// result, learner.value_target_q) without the weight sequential halving's forced visits give
+// to bad actions in the plain visit average.
+float completed_value(int k, const int* visits, const float* q, const float* prior,
+                      float raw_value, const float* pi);
+
 // log(prior), the prior clamped below at 1e-12 so that a zero prior stays finite.
 float logit(float prior);
 

@@ -318,6 +318,13 @@ float Tree::root_value() const {
   return root.visits > 0 ? -root.value_sum / root.visits : 0.0f;
 }
 
+float Tree::search_value() const {
+  const Node& root = pool_[0];
+  if (gumbel() && !root.terminal() && root.expanded() && !root.awaiting_eval())
+    return gumbel_value();
+  return root_value();
+}
+
 void Tree::visit_policy(float* out) const {
   std::fill(out, out + num_actions_, 0.0f);
   const Node& root = pool_[0];

@@ -120,6 +120,12 @@ class Tree {
   void root_children(std::vector<RootChild>* out) const;
   // Root value for the player to move, from its visits (0 before any visit).
   float root_value() const;
+  // The search's value of the root for the player to move, the self-play value target mixed
+  // into the game result (learner.value_target_q): PUCT's root_value(); for Gumbel, the
+  // improved policy's value under the completed Q-values (gumbel::completed_value), since the
+  // plain visit average weighs the actions sequential halving was forced to try. A proven root
+  // gives its proof; 0 before the root is evaluated.
+  float search_value() const;
   // The policy training target over all num_actions() actions, summing to 1: PUCT's visit
   // distribution, or Gumbel's improved policy.
   void visit_policy(float* out) const;
@@ -164,6 +170,7 @@ class Tree {
   void note_root_descent(int32_t child, int delta);
   game::Action gumbel_move() const;
   void gumbel_policy(float* out) const;
+  float gumbel_value() const;
   // A search starts (after reset/advance, or once the root is evaluated): noise and counters.
   void begin_search();
   // Creates the children of `node` from the legal actions of `state` (priors set later).

@@ -113,4 +113,11 @@ void Tree::gumbel_policy(float* out) const {
   for (int i = 0; i < k; ++i) out[child[i].action] = k_pi_[i];
 }
 
+float Tree::gumbel_value() const {
+  const int k = load_children(0);
+  gumbel::improved_policy(k, k_prior_.data(), k_sigma_.data(), k_pi_.data());
+  return gumbel::completed_value(k, k_all_visits_.data(), k_q_.data(), k_prior_.data(),
+                                 raw_value_[0], k_pi_.data());
+}
+
 }  // namespace zp::search

@@ -83,7 +83,7 @@ void SelfPlayLoop::play_move(Slot& s, std::vector<data::GameRecord>* finished) {
   const int move_number = tree.root_state().move_number();
   const float t = move_number < temperature_moves_ ? temperature_ : 0.0f;
   const game::Action a = tree.choose_move(t);
-  s.record.add_position(a, dense_policy_.data(), s.full);
+  s.record.add_position(a, dense_policy_.data(), s.full, tree.search_value());
   draw_search(s, move_number + 1);
   tree.advance(a);
   ++stats_.positions;

@@ -38,6 +38,7 @@ using zp::config::load_config_string;
   X(writer.endpoint) X(writer.shard_positions) X(writer.shard_seconds) X(writer.insecure)     \
   X(learner.batch_size) X(learner.optimizer) X(learner.lr) X(learner.momentum)                \
   X(learner.weight_decay) X(learner.lr_schedule) X(learner.value_loss_weight)                 \
+  X(learner.value_target_q)                                                                   \
   X(learner.window_positions) X(learner.min_positions) X(learner.sample_reuse)                \
   X(learner.publish_every_steps) X(learner.device) X(learner.threads) X(learner.world_size)   \
   X(learner.launch)                                                                           \
@@ -121,6 +122,7 @@ Config all_changed() {
   c.learner.weight_decay = 3e-5;
   c.learner.lr_schedule = "cosine";
   c.learner.value_loss_weight = 0.5;
+  c.learner.value_target_q = 0.375;
   c.learner.window_positions = 12345;
   c.learner.min_positions = 678;
   c.learner.sample_reuse = 2.5;

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <cstring>
 #include <fstream>
 
@@ -49,43 +50,89 @@ TEST_CASE("records round-trip and validate", "[unit][data]") {
   CHECK_NOTHROW(zp::data::validate_record(d, *zp::game::make_game("connect4")));
 }
 
-TEST_CASE("records keep the full-search flag of each position, and version 1 still reads",
-          "[unit][data]") {
+namespace {
+
+// `bytes` (a version 3 record of 7 positions) rewritten as an older version: the search values
+// go (version 2), and the flags too (version 1); the version, payload length and checksum are
+// fixed by hand.
+std::string as_old_version(const std::string& bytes, uint16_t version) {
+  const size_t flags_at = 12 + 4 + 8 + 8 + 1 + 8 + 1 + 1 + 2 + 2 + 7 * 2;
+  std::string old = bytes.substr(0, bytes.size() - 8);
+  old.erase(flags_at + 7, 7 * 4);             // the f32 search values
+  if (version == 1) old.erase(flags_at, 7);  // the u8 flags
+  std::memcpy(&old[4], &version, 2);
+  const uint32_t payload = static_cast<uint32_t>(old.size() - 12);
+  std::memcpy(&old[8], &payload, 4);
+  const uint64_t sum = zp::data::checksum64(old.data(), old.size());
+  old.append(reinterpret_cast<const char*>(&sum), 8);
+  return old;
+}
+
+// `bytes` with its checksum recomputed after an edit.
+std::string resum(std::string bytes) {
+  std::string body = bytes.substr(0, bytes.size() - 8);
+  const uint64_t sum = zp::data::checksum64(body.data(), body.size());
+  body.append(reinterpret_cast<const char*>(&sum), 8);
+  return body;
+}
+
+}  // namespace
+
+TEST_CASE("records keep the full-search flag and search value of each position, and versions 1 "
+          "and 2 still read", "[unit][data]") {
   auto r = sample_record();
   r.flags = {1, 0, 0, 1, 0, 1, 1};
+  r.search_values = {0.25f, -0.5f, 1.0f, -1.0f, 0.0f, 0.125f, 0.75f};
   std::string bytes;
   zp::data::encode_record(r, &bytes);
   const auto d = zp::data::decode_record(bytes);
   CHECK(d.flags == r.flags);
   CHECK(d.policy_target(0));
   CHECK_FALSE(d.policy_target(1));
+  REQUIRE(d.has_search_values());
+  CHECK(d.search_values == r.search_values);
 
-  // The same game in version 1 (no flags): drop the 7 flag bytes after the moves, then fix
-  // the version, the payload length and the checksum by hand.
-  const size_t flags_at = 12 + 4 + 8 + 8 + 1 + 8 + 1 + 1 + 2 + 2 + 7 * 2;
-  std::string v1 = bytes.substr(0, bytes.size() - 8);
-  v1.erase(flags_at, 7);
-  const uint16_t version = 1;
-  std::memcpy(&v1[4], &version, 2);
-  const uint32_t payload = static_cast<uint32_t>(v1.size() - 12);
-  std::memcpy(&v1[8], &payload, 4);
-  const uint64_t sum = zp::data::checksum64(v1.data(), v1.size());
-  v1.append(reinterpret_cast<const char*>(&sum), 8);
-  const auto old = zp::data::decode_record(v1);
-  CHECK(old.moves == r.moves);
-  REQUIRE(old.policy.size() == d.policy.size());
-  for (size_t i = 0; i < d.policy.size(); ++i) {
-    CHECK(old.policy[i].action == d.policy[i].action);
-    CHECK(old.policy[i].prob == d.policy[i].prob);
+  for (uint16_t version : {1, 2}) {
+    CAPTURE(version);
+    const auto old = zp::data::decode_record(as_old_version(bytes, version));
+    CHECK(old.moves == r.moves);
+    REQUIRE(old.policy.size() == d.policy.size());
+    for (size_t i = 0; i < d.policy.size(); ++i) {
+      CHECK(old.policy[i].action == d.policy[i].action);
+      CHECK(old.policy[i].prob == d.policy[i].prob);
+    }
+    CHECK(old.flags == (version == 1 ? std::vector<uint8_t>(7, zp::data::kPositionFullSearch)
+                                     : r.flags));
+    CHECK_FALSE(old.has_search_values());
   }
-  CHECK(old.flags == std::vector<uint8_t>(7, zp::data::kPositionFullSearch));
 
-  // Unknown flag bits are refused.
-  bytes[flags_at] = 4;
-  std::string body = bytes.substr(0, bytes.size() - 8);
-  const uint64_t sum2 = zp::data::checksum64(body.data(), body.size());
-  body.append(reinterpret_cast<const char*>(&sum2), 8);
-  CHECK_THROWS_WITH(zp::data::decode_record(body), Catch::Contains("unknown bits"));
+  const size_t flags_at = 12 + 4 + 8 + 8 + 1 + 8 + 1 + 1 + 2 + 2 + 7 * 2;
+  SECTION("unknown flag bits are refused") {
+    bytes[flags_at] = 4;
+    CHECK_THROWS_WITH(zp::data::decode_record(resum(bytes)), Catch::Contains("unknown bits"));
+  }
+  SECTION("a search value outside [-1, 1] is refused") {
+    const float v = 1.5f;
+    std::memcpy(&bytes[flags_at + 7 + 2 * 4], &v, 4);
+    CHECK_THROWS_WITH(zp::data::decode_record(resum(bytes)),
+                      Catch::Contains("search value at position 2"));
+  }
+  SECTION("a NaN search value is refused") {
+    const float v = std::nanf("");
+    std::memcpy(&bytes[flags_at + 7], &v, 4);
+    CHECK_THROWS_WITH(zp::data::decode_record(resum(bytes)), Catch::Contains("not in [-1, 1]"));
+  }
+}
+
+TEST_CASE("add_position clamps the search value into [-1, 1]", "[unit][data]") {
+  zp::data::GameRecord r;
+  r.num_actions = 7;
+  const std::vector<float> pi{0, 0, 0, 1, 0, 0, 0};
+  r.add_position(3, pi.data(), true, 1.0001f);
+  r.add_position(3, pi.data(), true, -3.0f);
+  r.add_position(3, pi.data(), false, std::nanf(""));
+  r.add_position(3, pi.data());
+  CHECK(r.search_values == std::vector<float>{1.0f, -1.0f, 0.0f, 0.0f});
 }
 
 TEST_CASE("bad records are rejected with a reason", "[unit][data]") {

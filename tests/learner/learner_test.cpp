@@ -197,6 +197,37 @@ TEST_CASE("replay window value targets follow the player to move", "[unit][learn
   }
 }
 
+TEST_CASE("replay window mixes the search value into the value target (learner.value_target_q)",
+          "[unit][learner]") {
+  auto g = connect4();
+  GameRecord r = record_of(*g, "1212121");  // player 0 wins: z = +1, -1, +1, ... by player
+  REQUIRE(r.result == 1);
+  r.search_values = {0.5f, -0.25f, 1.0f, 0.0f, -1.0f, 0.75f, 1.0f};
+  ReplayWindow w(*g, 100, 0.25f);
+  w.add_record(r);
+  REQUIRE(w.size() == 7);
+  for (int i = 0; i < 7; ++i) {
+    const float z = i % 2 == 0 ? 1.0f : -1.0f;
+    CHECK(w.value(i) == Approx(0.75f * z + 0.25f * r.search_values[i]));
+  }
+  SECTION("weight 0 keeps the game result") {
+    ReplayWindow z_only(*g, 100, 0.0f);
+    z_only.add_record(r);
+    for (int i = 0; i < 7; ++i) CHECK(z_only.value(i) == (i % 2 == 0 ? 1.0f : -1.0f));
+  }
+  SECTION("weight 1 trains on the search value alone") {
+    ReplayWindow q_only(*g, 100, 1.0f);
+    q_only.add_record(r);
+    for (int i = 0; i < 7; ++i) CHECK(q_only.value(i) == r.search_values[i]);
+  }
+  SECTION("a record of version 1 or 2 (no search values) keeps the game result") {
+    r.search_values.clear();
+    ReplayWindow old(*g, 100, 0.25f);
+    old.add_record(r);
+    for (int i = 0; i < 7; ++i) CHECK(old.value(i) == (i % 2 == 0 ? 1.0f : -1.0f));
+  }
+}
+
 TEST_CASE("replay window policies are dense and sum to one", "[unit][learner]") {
   auto g = connect4();
   ReplayWindow w(*g, 100);

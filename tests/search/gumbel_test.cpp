@@ -105,6 +105,34 @@ TEST_CASE("gumbel: completed Q, sigma and the improved policy equal hand-compute
   CHECK(pi[0] == Approx(0.912511f));
   CHECK(pi[1] == Approx(0.085476f));
   CHECK(pi[2] == Approx(0.002014f).epsilon(1e-3));
+
+  // The value of a policy under the completed Q-values [0.5, 0.25, -0.2].
+  const float half_quarter[] = {0.5f, 0.25f, 0.25f};
+  CHECK(gumbel::completed_value(3, visits, q, prior, 0.1f, half_quarter) == Approx(0.2625f));
+  const float on_unvisited[] = {0.0f, 1.0f, 0.0f};
+  CHECK(gumbel::completed_value(3, visits, q, prior, 0.1f, on_unvisited) == Approx(0.25f));
+}
+
+TEST_CASE("gumbel: the search value weighs the improved policy, not sequential halving's forced "
+          "visits; PUCT's is the root value", "[unit][search][gumbel]") {
+  const auto g = zp::game::make_game("connect4");
+  FirstMoveBackend backend(*g);
+  zp::search::Tree gumbel_tree(*g, gumbel_params(200, 16), 1);
+  gumbel_tree.set_leaf_observer(&backend);
+  gumbel_tree.reset(*g->new_initial_state());
+  zp::selfplay::run_search(gumbel_tree, backend, 1);
+  // Every child was visited (9 to 67 times), so the visit average is pulled towards the bad
+  // ones, while the search value stays near the best child's 0.8.
+  CHECK(gumbel_tree.search_value() > 0.7f);
+  CHECK(gumbel_tree.root_value() < 0.5f);
+
+  zp::search::SearchParams puct = gumbel_params(200, 16);
+  puct.algorithm = zp::search::Algorithm::kPuct;
+  zp::search::Tree puct_tree(*g, puct, 1);
+  puct_tree.set_leaf_observer(&backend);
+  puct_tree.reset(*g->new_initial_state());
+  zp::selfplay::run_search(puct_tree, backend, 1);
+  CHECK(puct_tree.search_value() == puct_tree.root_value());
 }
 
 TEST_CASE("gumbel: the sequential-halving schedule is mctx's", "[unit][search][gumbel]") {
@@ -137,6 +165,13 @@ TEST_CASE("gumbel: root visits, policy target and move equal mctx's on the same 
       std::vector<float> target(7);
       tree.visit_policy(target.data());
       for (int a = 0; a < 7; ++a) CHECK(target[a] == Approx(c.weights[a]).margin(2e-5));
+      // The search value (the value target's q): mctx's improved policy times the completed
+      // Q-values, kValue where visited and the mixed value elsewhere.
+      const float fill = gumbel::mixed_value(7, c.visits.data(), kValue.data(), kPrior.data(),
+                                             kRootValue);
+      double expected = 0;
+      for (int a = 0; a < 7; ++a) expected += c.weights[a] * (c.visits[a] > 0 ? kValue[a] : fill);
+      CHECK(tree.search_value() == Approx(expected).margin(1e-4));
       CHECK(tree.choose_move(1.0f) == c.action);
     }
   }
