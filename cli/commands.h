@@ -22,6 +22,8 @@ void add_play_command(CLI::App& app);
 void add_train_command(CLI::App& app);
 // `join ENDPOINT --keys DIR`: an actor host joining a run over tcp (cmd_join.cpp).
 void add_join_command(CLI::App& app);
+// `keygen DIR`: a joining host's own CURVE key pair (cmd_keygen.cpp).
+void add_keygen_command(CLI::App& app);
 // `eval arena`, `eval oracle`, the hidden `eval make-positions`, and `plot` (cmd_eval.cpp).
 void add_eval_command(CLI::App& app);
 // `export CKPT --format onnx|torchscript --out FILE`, through the Python package (cmd_export.cpp).

@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   zp::cli::add_play_command(app);
   zp::cli::add_train_command(app);
   zp::cli::add_join_command(app);
+  zp::cli::add_keygen_command(app);
   zp::cli::add_eval_command(app);
   zp::cli::add_export_command(app);
   try {

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <vector>
 
 #include "shared/core/error.h"
 #include "shared/core/fs.h"
@@ -88,6 +89,27 @@ bool ensure_curve_keys(const std::string& dir) {
     made = true;
   }
   return made;
+}
+
+std::string make_host_keys(const std::string& dir, const std::string& writer_public) {
+  // Everything is checked before anything is written.
+  const std::string head_key = writer_public.empty() ? "" : read_key(writer_public, false);
+  std::vector<std::string> made = {"actor.public", "actor.secret"};
+  if (!writer_public.empty()) made.push_back("writer.public");
+  for (const std::string& name : made)
+    if (fs::exists(dir + "/" + name))
+      throw IoError(dir + "/" + name + " already exists; keygen never overwrites a key (pick "
+                    "another folder, or remove the old keys first)");
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw IoError("cannot create " + dir + ": " + ec.message());
+  if (::chmod(dir.c_str(), 0700) != 0)
+    throw IoError("cannot chmod " + dir + ": " + std::strerror(errno));
+  const CurveKeyPair k = make_curve_key_pair();
+  write_key(dir + "/actor.secret", k.secret_key, 0600);
+  write_key(dir + "/actor.public", k.public_key, 0644);
+  if (!head_key.empty()) write_key(dir + "/writer.public", head_key, 0644);
+  return k.public_key;
 }
 
 CurveServerKeys load_server_keys(const std::string& dir) {
