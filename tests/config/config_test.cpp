@@ -421,6 +421,7 @@ TEST_CASE("the shipped config files load", "[unit][config]") {
   CHECK(c4.game.name == "connect4");
   CHECK(c4.model.blocks == 4);
   CHECK(c4.model.channels == 48);
+  CHECK(c4.learner.value_target_q == 0.5);  // docs/results.md: the z/q mix, 60 minutes
   const Config gomoku = load_config(root + "gomoku.yaml");
   CHECK(gomoku.game.name == "gomoku");
   CHECK(gomoku.game.board_size == 15);
