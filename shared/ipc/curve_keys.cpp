@@ -91,7 +91,7 @@ bool ensure_curve_keys(const std::string& dir) {
   return made;
 }
 
-std::string make_host_keys(const std::string& dir, const std::string& writer_public) {
+void make_host_keys(const std::string& dir, const std::string& writer_public) {
   // Everything is checked before anything is written.
   const std::string head_key = writer_public.empty() ? "" : read_key(writer_public, false);
   std::vector<std::string> made = {"actor.public", "actor.secret"};
@@ -105,11 +105,8 @@ std::string make_host_keys(const std::string& dir, const std::string& writer_pub
   if (ec) throw IoError("cannot create " + dir + ": " + ec.message());
   if (::chmod(dir.c_str(), 0700) != 0)
     throw IoError("cannot chmod " + dir + ": " + std::strerror(errno));
-  const CurveKeyPair k = make_curve_key_pair();
-  write_key(dir + "/actor.secret", k.secret_key, 0600);
-  write_key(dir + "/actor.public", k.public_key, 0644);
+  write_key_pair(dir, "actor");
   if (!head_key.empty()) write_key(dir + "/writer.public", head_key, 0644);
-  return k.public_key;
 }
 
 CurveServerKeys load_server_keys(const std::string& dir) {

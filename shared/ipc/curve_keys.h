@@ -34,9 +34,9 @@ bool ensure_curve_keys(const std::string& dir);
 // actor.public and actor.secret (0600), and, when `writer_public` is not empty, a copy of that
 // file (the head's RUN/keys/writer.public) as writer.public, checked to hold one Z85 key before
 // anything is written. Never overwrites a key: an existing actor.public, actor.secret or (with
-// `writer_public`) writer.public in `dir` is an IoError naming it. Returns the new public key.
-// Throws IoError or ConfigError (a writer.public that is not a key), naming the file.
-std::string make_host_keys(const std::string& dir, const std::string& writer_public);
+// `writer_public`) writer.public in `dir` is an IoError naming it. Throws IoError or
+// ConfigError (a writer.public that is not a key), naming the file.
+void make_host_keys(const std::string& dir, const std::string& writer_public);
 
 // The writer's keys, admitting actor.public and keys/authorized/*.public. Throws IoError (a
 // missing or unreadable file, or a secret file that group or others may read) or ConfigError
