@@ -16,8 +16,9 @@
 #   4. selfplay   bench selfplay at 1, 2, 4, 8 and 16 actors, one run per mode (selfplay-lock,
 #                 then selfplay-server where this build has it: a slow one loses only its own
 #                 rows); --cpu: tiny model, 1 and 2 actors, a few seconds a row
-#   5. train      zeroplay train config/connect4.yaml for 3 minutes (less when the steps before
-#                 took longer; --cpu: config/tiny.yaml, 20 s), keeping its final status line
+#   5. train      zeroplay train config/connect4.yaml with 4 actors for 3 minutes (less when the
+#                 steps before took longer; --cpu: config/tiny.yaml, 20 s), keeping its final
+#                 status line
 # Everything goes under DIR, few files (the GPU tool brings back at most 8): summary.json
 # (each step's status, seconds, exit code, the benches' JSON and the train's final status
 # line), tables.md (the same as markdown tables), and one log per step (build.log, tests.log,
@@ -55,6 +56,8 @@ if [ "$mode" = gpu ]; then
   box_build=240; box_tests=60; box_inference=75; box_selfplay=90; box_train=215
   min_build=60; min_tests=10; min_inference=20; min_selfplay=30; min_train=60
   train_config=config/connect4.yaml; train_seconds=180
+  # connect4.yaml runs one actor (tuned for 2 CPU cores); the GPU run shares the device among 4
+  train_args=(--set actors.count=4)
   selfplay_config=config/connect4.yaml
   selfplay_args=(--actors 1,2,4,8,16 --seconds 4 --warmup 2 --ceiling-seconds 1)
   inference_config=config/connect4.yaml
@@ -67,6 +70,7 @@ else
   box_build=10; box_tests=30; box_inference=30; box_selfplay=40; box_train=50
   min_build=1; min_tests=5; min_inference=5; min_selfplay=10; min_train=25
   train_config=config/tiny.yaml; train_seconds=20
+  train_args=()
   selfplay_config=config/tiny.yaml
   selfplay_args=(--actors 1,2 --seconds 1.5 --warmup 0.5 --ceiling-seconds 0.3)
   inference_config=config/tiny.yaml
@@ -171,7 +175,8 @@ secs=$train_seconds
 [ "$secs" -lt 5 ] && secs=5
 export ZP_DC_TRAIN_SECONDS=$secs
 run_step train "$limit" $min_train "$out/train.log" - \
-  "$zp" train "$train_config" --run-dir "$work/train-run" --set "train.max_seconds=$secs"
+  "$zp" train "$train_config" --run-dir "$work/train-run" --set "train.max_seconds=$secs" \
+  "${train_args[@]}"
 
 # ---- summary ----------------------------------------------------------------------------------
 python3 - "$steps_tsv" "$out" "$mode" "$(( $(date +%s) - start_s ))" <<'PY' || failed=1

@@ -422,6 +422,11 @@ TEST_CASE("the shipped config files load", "[unit][config]") {
   CHECK(c4.model.blocks == 4);
   CHECK(c4.model.channels == 48);
   CHECK(c4.learner.value_target_q == 0.5);  // docs/results.md: the z/q mix, 60 minutes
+  // docs/results.md: one actor leaves the learner a core on 2 CPU cores, 60 minutes
+  CHECK(c4.actors.count == 1);
+  CHECK(c4.actors.games_per_actor == 128);
+  CHECK(c4.learner.sample_reuse == 8.0);
+  CHECK(c4.evaluator.every_versions == 6);
   const Config gomoku = load_config(root + "gomoku.yaml");
   CHECK(gomoku.game.name == "gomoku");
   CHECK(gomoku.game.board_size == 15);
