@@ -35,10 +35,12 @@
 #include "shared/run/context.h"
 #include "shared/ipc/stats.h"
 #include "shared/model/trainer.h"
+#include "tests/integration/train_support.h"
 #include "tests/run_stats.h"
 #include "tests/test_support.h"
 
 namespace fs = std::filesystem;
+using zp::test::arena_win_rate;
 using zp::test::ChildProcess;
 using zp::test::wait_until;
 
@@ -51,25 +53,6 @@ std::vector<std::string> lines_of(const std::string& path) {
     if (!line.empty()) out.push_back(line);
   return out;
 }
-
-// Runs `zeroplay eval arena` and returns its JSON result line's fields.
-zp::arena::Json arena(const std::string& config, const std::string& a,
-                                         const std::string& b, int games, int sims, int seed,
-                                         int opening_plies = 2) {
-  const std::string cmd = zp::test::zeroplay_binary() + " eval arena --config " + config + " --a " +
-                          a + " --b " + b + " --games " + std::to_string(games) + " --sims " +
-                          std::to_string(sims) + " --seed " + std::to_string(seed) +
-                          " --opening-plies " + std::to_string(opening_plies);
-  const auto r = zp::test::run_command(cmd);
-  INFO(cmd << "\n" << r.output);
-  REQUIRE(r.exit_code == 0);
-  const std::string last = r.output.substr(r.output.rfind('{'));
-  auto fields = zp::arena::parse_json_object(last.substr(0, last.find('\n')));
-  REQUIRE(fields.has_value());
-  return *fields;
-}
-
-double win_rate(const zp::arena::Json& r) { return r.at("win_rate").get<double>(); }
 
 // On the first `count` labelled positions of the built-in set: how often the argmax of the
 // network's prior, and of Gumbel's improved policy after `sims` simulations (no noise), is an
@@ -143,23 +126,22 @@ TEST_CASE("training learns: the final model beats its untrained self and random"
   // Against its untrained self: 400 games from 4 random plies (2,401 openings), where 2 plies
   // (49 openings, each played deterministically) let one trained model score 59% in CI while
   // it scored 46% against mcts:200.
-  const auto vs_untrained = arena(config, trained, untrained, 2 * games, sims, 1, 4);
-  const auto vs_random = arena(config, trained, "random", games, sims, 2);
-  const auto untrained_vs_random = arena(config, untrained, "random", games, sims, 2);
-  const auto vs_mcts = arena(config, trained, "mcts:200", games, sims, 3);
-  const auto untrained_vs_mcts = arena(config, untrained, "mcts:200", games, sims, 3);
-  WARN("trained vs untrained " << win_rate(vs_untrained) << ", vs random " << win_rate(vs_random)
-                               << " (untrained " << win_rate(untrained_vs_random)
-                               << "), vs mcts:200 " << win_rate(vs_mcts) << " (untrained "
-                               << win_rate(untrained_vs_mcts) << ")");
+  const double vs_untrained = arena_win_rate(config, trained, untrained, 2 * games, sims, 1, 4);
+  const double vs_random = arena_win_rate(config, trained, "random", games, sims, 2);
+  const double untrained_vs_random = arena_win_rate(config, untrained, "random", games, sims, 2);
+  const double vs_mcts = arena_win_rate(config, trained, "mcts:200", games, sims, 3);
+  const double untrained_vs_mcts = arena_win_rate(config, untrained, "mcts:200", games, sims, 3);
+  WARN("trained vs untrained " << vs_untrained << ", vs random " << vs_random << " (untrained "
+                               << untrained_vs_random << "), vs mcts:200 " << vs_mcts
+                               << " (untrained " << untrained_vs_mcts << ")");
   // Over 400 games a network no better than the untrained one scores 50% +- 2.5% (one
   // standard deviation) against it, so 60% is out of its reach; the sharpest test is the
   // mcts:200 bar, which the untrained network misses by a wide margin (0-2.5% measured).
-  CHECK(win_rate(vs_untrained) >= 0.60);
-  CHECK(win_rate(vs_random) >= 0.90);
-  CHECK(win_rate(vs_mcts) >= 0.25);
+  CHECK(vs_untrained >= 0.60);
+  CHECK(vs_random >= 0.90);
+  CHECK(vs_mcts >= 0.25);
   // Controls: the untrained network stays below the bars it is not supposed to reach.
-  CHECK(win_rate(untrained_vs_mcts) < 0.25);
+  CHECK(untrained_vs_mcts < 0.25);
 
   // Gumbel's improved policy (the policy target of search.algorithm: gumbel) picks optimal
   // moves more often than the trained network's own prior on the labelled positions.

@@ -47,21 +47,6 @@ std::set<int64_t> record_versions(const std::string& run_dir, size_t* records) {
   return versions;
 }
 
-// `zeroplay eval arena` of a against b, from `opening_plies` random plies; the win rate of a.
-double arena_win_rate(const std::string& config, const std::string& a, const std::string& b,
-                      int games, int seed, int opening_plies = 2) {
-  const std::string cmd = zp::test::zeroplay_binary() + " eval arena --config " + config +
-                          " --a " + a + " --b " + b + " --games " + std::to_string(games) +
-                          " --sims 32 --seed " + std::to_string(seed) + " --opening-plies " +
-                          std::to_string(opening_plies) + " 2>&1";
-  const auto r = zp::test::run_command(cmd);
-  INFO(cmd << "\n" << r.output);
-  REQUIRE(r.exit_code == 0);
-  const size_t at = r.output.rfind("\"win_rate\":");
-  REQUIRE(at != std::string::npos);
-  return std::stod(r.output.substr(at + 11));
-}
-
 int64_t sum_actors(zp::ipc::Stats& s, zp::ipc::Counter c) {
   int64_t n = 0;
   for (int a = 0; a < s.num_actors(); ++a) n += s.get(zp::ipc::kFirstActorSlot + a, c);
@@ -115,9 +100,10 @@ TEST_CASE("server mode: a short run learns and its records carry the server mode
   // plies); with 2,000 steps vs mcts:200 fell to 23% once. Against its untrained self it plays
   // 400 games from 4 random plies (an equal net scores 50 +- 2.5%), as the lock-mode test
   // does since 2 plies (49 openings, played deterministically) gave a sound model 59% there.
-  const double vs_mcts = arena_win_rate(config, trained, "mcts:200", 200, 3);
-  const double untrained_vs_mcts = arena_win_rate(config, untrained, "mcts:200", 200, 3);
-  const double vs_untrained = arena_win_rate(config, trained, untrained, 400, 1, 4);
+  using zp::test::arena_win_rate;
+  const double vs_mcts = arena_win_rate(config, trained, "mcts:200", 200, 32, 3);
+  const double untrained_vs_mcts = arena_win_rate(config, untrained, "mcts:200", 200, 32, 3);
+  const double vs_untrained = arena_win_rate(config, trained, untrained, 400, 32, 1, 4);
   WARN("server mode, 3000 steps: trained vs mcts:200 " << vs_mcts << " (untrained "
                                                        << untrained_vs_mcts
                                                        << "), vs untrained " << vs_untrained);

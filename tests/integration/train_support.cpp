@@ -1,9 +1,11 @@
 #include "tests/integration/train_support.h"
 
+#include <catch2/catch.hpp>
 #include <exception>
 #include <filesystem>
 #include <fstream>
 
+#include "shared/arena/json_line.h"
 #include "shared/data/shard.h"
 #include "shared/run/context.h"
 
@@ -51,6 +53,23 @@ std::map<RecordKey, int> shard_records(const std::string& run_dir) {
     for (const auto& r : data::read_shard(e.path().string())) ++copies[{r.actor_id, r.sequence}];
   }
   return copies;
+}
+
+double arena_win_rate(const std::string& config, const std::string& a, const std::string& b,
+                      int games, int sims, int seed, int opening_plies) {
+  const std::string cmd = zeroplay_binary() + " eval arena --config " + config + " --a " + a +
+                          " --b " + b + " --games " + std::to_string(games) + " --sims " +
+                          std::to_string(sims) + " --seed " + std::to_string(seed) +
+                          " --opening-plies " + std::to_string(opening_plies) + " 2>&1";
+  const auto r = run_command(cmd);
+  INFO(cmd << "\n" << r.output);
+  REQUIRE(r.exit_code == 0);
+  const size_t brace = r.output.rfind('{');
+  REQUIRE(brace != std::string::npos);
+  const std::string last = r.output.substr(brace);
+  const auto fields = arena::parse_json_object(last.substr(0, last.find('\n')));
+  REQUIRE(fields.has_value());
+  return fields->at("win_rate").get<double>();
 }
 
 }  // namespace zp::test

@@ -1,5 +1,5 @@
 // Helpers for tests that drive `zeroplay train` through the real binary (train_test.cpp,
-// supervisor_test.cpp).
+// supervisor_test.cpp) and rate what it trained (learning_test.cpp, server_test.cpp).
 #pragma once
 
 #include <cstdint>
@@ -30,5 +30,11 @@ std::set<RecordKey> read_ack_logs(const std::string& dir);
 
 // Every record in RUN/shards/*.zps with its number of copies.
 std::map<RecordKey, int> shard_records(const std::string& run_dir);
+
+// `zeroplay eval arena` of a against b (players as --a/--b take them): `games` games with
+// `sims` simulations from `opening_plies` random plies drawn with `seed`. Returns a's win rate
+// from the command's JSON result line; REQUIREs (Catch) that the command succeeded.
+double arena_win_rate(const std::string& config, const std::string& a, const std::string& b,
+                      int games, int sims, int seed, int opening_plies = 2);
 
 }  // namespace zp::test
