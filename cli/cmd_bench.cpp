@@ -96,7 +96,7 @@ void run_bench_mcts(const BenchMctsOptions& o) {
 }  // namespace
 
 void add_bench_command(CLI::App& app) {
-  CLI::App* bench = app.add_subcommand("bench", "Benchmarks: search (CPU), inference ceilings, self-play throughput");
+  CLI::App* bench = app.add_subcommand("bench", "Benchmarks: search (CPU), inference ceilings, self-play throughput, learner steps");
   bench->require_subcommand(1);
   auto o = std::make_shared<BenchMctsOptions>();
   CLI::App* mcts = bench->add_subcommand(
@@ -115,6 +115,7 @@ void add_bench_command(CLI::App& app) {
   mcts->callback([o] { run_bench_mcts(*o); });
   add_bench_inference(*bench);
   add_bench_selfplay(*bench);
+  add_bench_train(*bench);
 }
 
 }  // namespace zp::cli

@@ -17,6 +17,8 @@ void add_bench_command(CLI::App& app);
 void add_bench_inference(CLI::App& bench);
 // Registers `selfplay` on the `bench` parent (cmd_bench_selfplay.cpp).
 void add_bench_selfplay(CLI::App& bench);
+// Registers `train` on the `bench` parent (cmd_bench_train.cpp).
+void add_bench_train(CLI::App& bench);
 void add_selfplay_command(CLI::App& app);
 void add_play_command(CLI::App& app);
 void add_train_command(CLI::App& app);

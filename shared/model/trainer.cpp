@@ -50,6 +50,16 @@ struct Trainer::Impl {
     net = make_network(g, m);
     net->to(device);
     net->train();
+    // On the CPU, conv weights (and each batch's input) in NHWC: oneDNN's convolutions run
+    // faster on it than on NCHW (`zeroplay bench train`: docs/results.md). Before the
+    // optimizer is built, so its state follows the parameters' layout. Checkpoints are
+    // written from an NCHW copy (checkpoint_bytes), so the bytes do not depend on it.
+    channels_last = device.is_cpu();
+    if (channels_last) {
+      torch::NoGradGuard no_grad;
+      for (torch::Tensor& p : net->parameters())
+        if (p.dim() == 4) p.set_data(p.contiguous(torch::MemoryFormat::ChannelsLast));
+    }
     if (l.optimizer == "sgd") {
       optimizer =
           std::make_unique<torch::optim::SGD>(net->parameters(), torch::optim::SGDOptions(l.lr)
@@ -151,6 +161,7 @@ struct Trainer::Impl {
   // Data parallel (see trainer.h); null for one rank.
   const std::shared_ptr<Communicator> comm;
   PolicyValueNet net{nullptr};
+  bool channels_last = false;  // 4-d parameters and inputs in NHWC (on the CPU)
   std::unique_ptr<torch::optim::Optimizer> optimizer;
   int64_t step = 0;
   double time_progress = 0.0;  // set_time_progress
@@ -177,6 +188,7 @@ TrainStats Trainer::train_step(const float* obs, const float* policy_targets,
       torch::from_blob(const_cast<float*>(obs),
                        {batch, s.obs_shape.planes, s.obs_shape.height, s.obs_shape.width}, f32)
           .to(s.device, f32, /*non_blocking=*/false, /*copy=*/true);
+  if (s.channels_last) x = x.contiguous(torch::MemoryFormat::ChannelsLast);
   torch::Tensor pt =
       torch::from_blob(const_cast<float*>(policy_targets), {batch, s.num_actions}, f32)
           .to(s.device, f32, false, true);
@@ -210,9 +222,12 @@ TrainStats Trainer::train_step(const float* obs, const float* policy_targets,
 }
 
 std::string Trainer::checkpoint_bytes(int64_t model_version) const {
-  const CheckpointMeta meta =
-      make_checkpoint_meta(impl_->game, impl_->model, impl_->step, model_version);
-  return encode_checkpoint(meta, serialize_weights(impl_->net));
+  const Impl& s = *impl_;
+  const CheckpointMeta meta = make_checkpoint_meta(s.game, s.model, s.step, model_version);
+  if (!s.channels_last) return encode_checkpoint(meta, serialize_weights(s.net));
+  PolicyValueNet nchw = make_network(s.game, s.model);  // fp32 CPU, the default layout
+  copy_weights(s.net, nchw);
+  return encode_checkpoint(meta, serialize_weights(nchw));
 }
 
 void Trainer::load_checkpoint(std::string_view checkpoint_bytes) {
