@@ -29,7 +29,11 @@ void encode_record(const GameRecord& r, std::string* out) {
   ZP_CHECK_LE(r.game_name.size(), 255u);
   const size_t start = out->size();
   put<uint32_t>(out, kRecordMagic);
-  put<uint16_t>(out, kRecordVersion);
+  // A record without search values (one decoded from version 1 or 2, which had none) is
+  // written as version 2, never as version 3 with made-up values the learner would mix into
+  // its value targets.
+  const bool values = !r.search_values.empty();
+  put<uint16_t>(out, values ? kRecordVersion : uint16_t{2});
   put<uint16_t>(out, 0);
   put<uint32_t>(out, 0);  // payload_bytes, patched below
   const size_t payload_start = out->size();
@@ -44,9 +48,8 @@ void encode_record(const GameRecord& r, std::string* out) {
   put<uint16_t>(out, static_cast<uint16_t>(r.moves.size()));
   for (game::Action a : r.moves) put<uint16_t>(out, static_cast<uint16_t>(a));
   for (uint8_t f : r.flags) put<uint8_t>(out, f);
-  // A record built without search values (tests, tools) is written with 0s.
-  for (size_t i = 0; i < r.moves.size(); ++i)
-    put<float>(out, r.search_values.empty() ? 0.0f : r.search_values[i]);
+  if (values)
+    for (float v : r.search_values) put<float>(out, v);
   for (size_t i = 0; i < r.moves.size(); ++i) {
     const uint32_t b = r.policy_offsets[i], e = r.policy_offsets[i + 1];
     put<uint16_t>(out, static_cast<uint16_t>(e - b));

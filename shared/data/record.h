@@ -69,7 +69,8 @@ struct GameRecord {
                     float search_value = 0.0f);
 };
 
-// Serialises `r` (appends to `out`).
+// Serialises `r` (appends to `out`): as version 3, or as version 2 when `r` has no search
+// values (a record decoded from version 1 or 2), so that re-encoding never invents them.
 void encode_record(const GameRecord& r, std::string* out);
 // Size of the record starting at `bytes` from its header, or 0 if fewer than
 // kRecordHeaderBytes are available. Throws FormatError on a bad magic/version/length.

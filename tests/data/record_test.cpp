@@ -104,6 +104,14 @@ TEST_CASE("records keep the full-search flag and search value of each position, 
     CHECK(old.flags == (version == 1 ? std::vector<uint8_t>(7, zp::data::kPositionFullSearch)
                                      : r.flags));
     CHECK_FALSE(old.has_search_values());
+    // Re-encoded (the writer re-encodes what it receives), it still has none: no zeros the
+    // learner would take for the search's value.
+    std::string again;
+    zp::data::encode_record(old, &again);
+    const auto back = zp::data::decode_record(again);
+    CHECK_FALSE(back.has_search_values());
+    CHECK(back.flags == old.flags);
+    CHECK(back.moves == old.moves);
   }
 
   const size_t flags_at = 12 + 4 + 8 + 8 + 1 + 8 + 1 + 1 + 2 + 2 + 7 * 2;
