@@ -21,4 +21,8 @@ struct BatchResult {
 // positions (nn::fill_random_positions). Blocks; not thread-safe (the evaluator's rules).
 BatchResult time_batch(nn::Backend& evaluator, int batch, double seconds);
 
+// CPU time consumed by this process so far (all threads), in seconds: the benches' rates per
+// CPU-second (also `bench train`'s).
+double process_cpu_seconds();
+
 }  // namespace zp::cli

@@ -52,15 +52,13 @@ struct Variant {
   std::vector<BatchResult> results;
 };
 
+}  // namespace
 
-// CPU time consumed by this process so far (all threads), in seconds.
 double process_cpu_seconds() {
   timespec ts;
   clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
   return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
-
-}  // namespace
 
 BatchResult time_batch(nn::Backend& evaluator, int batch, double seconds) {
   // Warm-up: allocator caches, kernel selection (cuDNN / oneDNN primitives), thread pools.

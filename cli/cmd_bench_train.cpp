@@ -6,8 +6,7 @@
 // --seconds. Prints a table, or one JSON object with --json. Like `bench inference`, it also
 // reports samples per CPU-second of this process: on a busy machine the wall-clock rate drops,
 // the CPU-time rate much less.
-#include <time.h>
-
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -21,6 +20,7 @@
 #include "shared/game/registry.h"
 #include "shared/model/device.h"
 #include "shared/model/trainer.h"
+#include "cli/bench_inference.h"
 #include "cli/commands.h"
 
 namespace zp::cli {
@@ -41,12 +41,6 @@ struct TrainResult {
   int64_t steps = 0;
   double steps_per_s = 0, samples_per_s = 0, samples_per_cpu_s = 0, mean_ms = 0;
 };
-
-double cpu_seconds() {
-  timespec ts;
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 // Random training inputs for `batch` positions of `game`.
 struct Batch {
@@ -77,7 +71,7 @@ TrainResult time_train(const config::Config& cfg, const game::Game& game, int ba
   auto step = [&] { trainer.train_step(b.obs.data(), b.policy.data(), b.value.data(), batch); };
   Stopwatch warm;
   for (int i = 0; i < 3 || warm.seconds() < std::min(1.0, seconds / 4); ++i) step();
-  const double cpu0 = cpu_seconds();
+  const double cpu0 = process_cpu_seconds();
   Stopwatch total;
   TrainResult r;
   r.batch = batch;
@@ -85,7 +79,7 @@ TrainResult time_train(const config::Config& cfg, const game::Game& game, int ba
     step();
     ++r.steps;
   }
-  const double elapsed = total.seconds(), cpu = cpu_seconds() - cpu0;
+  const double elapsed = total.seconds(), cpu = process_cpu_seconds() - cpu0;
   r.steps_per_s = r.steps / elapsed;
   r.samples_per_s = r.steps_per_s * batch;
   r.samples_per_cpu_s = cpu > 0 ? static_cast<double>(r.steps) * batch / cpu : 0.0;
