@@ -182,13 +182,14 @@ TrainStats Trainer::train_step(const float* obs, const float* policy_targets,
   for (auto& group : s.optimizer->param_groups()) group.options().set_lr(lr);
 
   // from_blob does not copy; .to() makes the one copy (to the device, or a CPU clone so the
-  // caller's arrays are never aliased by autograd).
+  // caller's arrays are never aliased by autograd), in NHWC on the CPU.
   const auto f32 = torch::kFloat;
   torch::Tensor x =
       torch::from_blob(const_cast<float*>(obs),
                        {batch, s.obs_shape.planes, s.obs_shape.height, s.obs_shape.width}, f32)
-          .to(s.device, f32, /*non_blocking=*/false, /*copy=*/true);
-  if (s.channels_last) x = x.contiguous(torch::MemoryFormat::ChannelsLast);
+          .to(s.device, f32, /*non_blocking=*/false, /*copy=*/true,
+              s.channels_last ? torch::MemoryFormat::ChannelsLast
+                              : torch::MemoryFormat::Contiguous);
   torch::Tensor pt =
       torch::from_blob(const_cast<float*>(policy_targets), {batch, s.num_actions}, f32)
           .to(s.device, f32, false, true);
