@@ -11,6 +11,7 @@
 #include "shared/game/registry.h"
 #include "shared/nn/backend.h"
 #include "shared/selfplay/selfplay.h"
+#include "cli/bench_inference.h"
 #include "cli/commands.h"
 
 namespace zp::cli {
@@ -30,8 +31,7 @@ struct BenchMctsOptions {
 };
 
 void run_bench_mcts(const BenchMctsOptions& o) {
-  config::Config cfg = o.config_path.empty() ? config::load_config_string("", "<defaults>", o.overrides)
-                                             : config::load_config(o.config_path, o.overrides);
+  config::Config cfg = load_bench_config(o.config_path, o.overrides);
   if (!o.game.empty()) cfg.game.name = o.game;
   if (o.simulations > 0) cfg.search.simulations = o.simulations;
   if (o.games > 0) cfg.actors.games_per_actor = o.games;

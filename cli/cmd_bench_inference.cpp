@@ -54,6 +54,11 @@ struct Variant {
 
 }  // namespace
 
+config::Config load_bench_config(const std::string& path, const std::vector<std::string>& overrides) {
+  return path.empty() ? config::load_config_string("", "<defaults>", overrides)
+                      : config::load_config(path, overrides);
+}
+
 double process_cpu_seconds() {
   timespec ts;
   clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
@@ -213,9 +218,7 @@ void print_table(const BenchInferenceOptions& o, const config::Config& cfg,
 }
 
 void run_bench_inference(const BenchInferenceOptions& o) {
-  config::Config cfg = o.config_path.empty()
-                           ? config::load_config_string("", "<defaults>", o.overrides)
-                           : config::load_config(o.config_path, o.overrides);
+  config::Config cfg = load_bench_config(o.config_path, o.overrides);
   if (!o.device.empty()) cfg.model.device = o.device;
   for (int b : o.batches) {
     if (b < 1) throw ConfigError("--batches: batch sizes must be >= 1, got " + std::to_string(b));

@@ -88,9 +88,7 @@ TrainResult time_train(const config::Config& cfg, const game::Game& game, int ba
 }
 
 void run_bench_train(const BenchTrainOptions& o) {
-  config::Config cfg = o.config_path.empty()
-                           ? config::load_config_string("", "<defaults>", o.overrides)
-                           : config::load_config(o.config_path, o.overrides);
+  config::Config cfg = load_bench_config(o.config_path, o.overrides);
   if (!o.device.empty()) cfg.learner.device = o.device;
   std::vector<int> batches = o.batches;
   if (batches.empty()) batches = {cfg.learner.batch_size};
